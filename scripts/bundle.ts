@@ -1,0 +1,19 @@
+import { build } from 'esbuild';
+
+/**
+ * Bundles what ships: the extension (CommonJS, `vscode` left to the editor) and the daemon
+ * (CommonJS for Node, so the extension can start it as a module). Type checking is `tsc -b`'s job.
+ */
+const common = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node22',
+  sourcemap: true,
+  logLevel: 'warning',
+} as const;
+
+await Promise.all([
+  build({ ...common, entryPoints: ['client/src/extension.ts'], outfile: 'dist/client/extension.cjs', external: ['vscode'] }),
+  build({ ...common, entryPoints: ['server/src/cli.ts'], outfile: 'dist/server/matihd.cjs' }),
+]);
