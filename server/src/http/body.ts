@@ -1,0 +1,101 @@
+/**
+ * Reading a JSON request body with a hard size limit. The declared Content-Length is checked
+ * before a byte is read; a chunked body is counted as it streams and abandoned the moment it
+ * passes the limit, so a client cannot make the daemon buffer more than the limit.
+ */
+import type { IncomingMessage } from 'node:http';
+import { HttpError } from './errors.ts';
+
+/** 8 MiB: far above any MLflow batch (1000 metrics), far below what would hurt the daemon. */
+export const DEFAULT_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
+
+function tooLarge(limitBytes: number): HttpError {
+  return new HttpError(413, 'payload_too_large', `Request body exceeds the limit of ${limitBytes} bytes`);
+}
+
+/** A 413 when the declared Content-Length is above the limit, so the body is never read. */
+export function checkDeclaredLength(req: IncomingMessage, limitBytes: number): HttpError | undefined {
+  const declared = req.headers['content-length'];
+  // Node's parser has already refused a non-numeric or conflicting Content-Length.
+  if (declared !== undefined && Number(declared) > limitBytes) return tooLarge(limitBytes);
+  return undefined;
+}
+
+/**
+ * Reads one request's body at most once, on demand. When it gives up midway the rest of the body
+ * is left on the socket; the server sees `req.complete === false` and closes the connection.
+ */
+export class BodyReader {
+  readonly #req: IncomingMessage;
+  readonly #limitBytes: number;
+  #result: Promise<unknown> | undefined;
+
+  constructor(req: IncomingMessage, limitBytes: number) {
+    this.#req = req;
+    this.#limitBytes = limitBytes;
+  }
+
+  /** The parsed body, or undefined for an empty one; throws 413 `payload_too_large` or 400 `invalid_json`. */
+  json(): Promise<unknown> {
+    this.#result ??= this.#read().then((bytes) => parse(bytes));
+    return this.#result;
+  }
+
+  #read(): Promise<Buffer> {
+    const req = this.#req;
+    const declared = checkDeclaredLength(req, this.#limitBytes);
+    if (declared) return Promise.reject(declared);
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const cleanup = () => {
+        req.off('data', onData);
+        req.off('end', onEnd);
+        req.off('error', onGone);
+        req.off('close', onGone);
+      };
+      const onData = (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > this.#limitBytes) {
+          cleanup();
+          req.pause();
+          reject(tooLarge(this.#limitBytes));
+          return;
+        }
+        chunks.push(chunk);
+      };
+      const onEnd = () => {
+        cleanup();
+        resolve(Buffer.concat(chunks, size));
+      };
+      // 'close' before 'end' means the client went away mid-body; nobody will see this answer,
+      // but the handler must still stop waiting.
+      const onGone = () => {
+        cleanup();
+        reject(new HttpError(400, 'request_aborted', 'The client closed the connection before sending the whole body'));
+      };
+      req.on('data', onData);
+      req.on('end', onEnd);
+      req.on('error', onGone);
+      req.on('close', onGone);
+    });
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function parse(bytes: Buffer): unknown {
+  if (bytes.length === 0) return undefined;
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    throw new HttpError(400, 'invalid_json', 'Request body is not valid UTF-8');
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    const detail = err instanceof SyntaxError ? err.message : 'parse error';
+    throw new HttpError(400, 'invalid_json', `Request body is not valid JSON: ${detail}`);
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * Method + path routing for the HTTP layer, with no dependencies. Paths are compared segment by
+ * segment after percent-decoding each segment on its own, so an encoded `/` (`%2F`) stays inside
+ * one parameter instead of creating a new segment.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import { HttpError } from './errors.ts';
+
+/** What a handler sees of one request. */
+export interface RequestContext {
+  method: string;
+  /** The path without query, percent-decoded per segment. */
+  path: string;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  /** Reads and parses the JSON body once (cached), enforcing the size limit; throws HttpError. An empty body reads as undefined. */
+  json(): Promise<unknown>;
+  /** Aborted when the client goes away. */
+  signal: AbortSignal;
+}
+
+/** What a handler answers. `body` is sent as JSON unless it is a Uint8Array or a Readable; 204 sends no body. */
+export interface HandlerResult {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export type Handler = (ctx: RequestContext) => Promise<HandlerResult>;
+
+export type RouteMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+const METHODS: ReadonlySet<string> = new Set<RouteMethod>(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
+
+type Segment = { kind: 'literal'; value: string } | { kind: 'param'; name: string };
+
+interface Route {
+  method: RouteMethod;
+  pattern: string;
+  segments: Segment[];
+  handler: Handler;
+}
+
+/** The outcome of looking up one request. */
+export type RouteMatch =
+  | { kind: 'found'; handler: Handler; params: Record<string, string>; pattern: string }
+  | { kind: 'method_not_allowed'; allow: string[] }
+  | { kind: 'not_found' };
+
+/** A request target split into what routing and handlers need. */
+export interface ParsedTarget {
+  /** The path as received (still percent-encoded), safe to log: the HTTP parser refuses CR/LF. */
+  rawPath: string;
+  /** Decoded segments; `/` is `[]`, and a trailing slash leaves an empty last segment. */
+  segments: string[];
+  /** `/` + the decoded segments joined by `/`. */
+  path: string;
+  query: URLSearchParams;
+}
+
+/**
+ * Splits a request target (`req.url`) into decoded path segments and query. Throws a 400
+ * `invalid_path` for anything but origin-form, bad percent-encoding, NUL, or `.`/`..` segments:
+ * no id or name this API serves is a dot segment, and refusing them here means no handler can
+ * be tricked into joining one onto a file path.
+ */
+export function parseTarget(url: string): ParsedTarget {
+  if (!url.startsWith('/')) throw new HttpError(400, 'invalid_path', 'Request target must be an absolute path');
+  const q = url.indexOf('?');
+  const rawPath = q === -1 ? url : url.slice(0, q);
+  const query = new URLSearchParams(q === -1 ? '' : url.slice(q + 1));
+  const segments = splitSegments(rawPath).map((raw) => {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(raw);
+    } catch {
+      throw new HttpError(400, 'invalid_path', 'Path has malformed percent-encoding');
+    }
+    if (decoded === '.' || decoded === '..') throw new HttpError(400, 'invalid_path', 'Path must not contain dot segments');
+    if (decoded.includes('\0')) throw new HttpError(400, 'invalid_path', 'Path must not contain NUL');
+    return decoded;
+  });
+  return { rawPath, segments, path: '/' + segments.join('/'), query };
+}
+
+function splitSegments(path: string): string[] {
+  const rest = path.slice(1);
+  return rest === '' ? [] : rest.split('/');
+}
+
+function parsePattern(pattern: string): Segment[] {
+  if (!pattern.startsWith('/')) throw new Error(`Route pattern must start with '/': ${pattern}`);
+  const seen = new Set<string>();
+  return splitSegments(pattern).map((s): Segment => {
+    if (!s.startsWith(':')) return { kind: 'literal', value: s };
+    const name = s.slice(1);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`Bad parameter name '${s}' in route ${pattern}`);
+    if (seen.has(name)) throw new Error(`Duplicate parameter '${name}' in route ${pattern}`);
+    seen.add(name);
+    return { kind: 'param', name };
+  });
+}
+
+/** Two patterns with the same shape would be ambiguous, whatever their parameter names. */
+function shapeOf(segments: Segment[]): string {
+  return segments.map((s) => (s.kind === 'literal' ? `=${s.value}` : ':')).join('/');
+}
+
+function matches(route: Route, segments: string[]): boolean {
+  if (route.segments.length !== segments.length) return false;
+  return route.segments.every((s, i) => {
+    const actual = segments[i] as string;
+    return s.kind === 'literal' ? s.value === actual : actual !== '';
+  });
+}
+
+/** Negative when `a` is more specific: the first segment where they differ is a literal in `a`. */
+function compareSpecificity(a: Route, b: Route): number {
+  for (let i = 0; i < a.segments.length; i++) {
+    const ka = a.segments[i]?.kind;
+    const kb = b.segments[i]?.kind;
+    if (ka !== kb) return ka === 'literal' ? -1 : 1;
+  }
+  return 0;
+}
+
+/**
+ * A table of routes. Literal segments win over parameters at the first segment where two
+ * matching routes differ, so `/api/v1/experiments/runs` beats `/api/v1/experiments/:id`
+ * whatever the order of registration.
+ */
+export class Router {
+  readonly #routes: Route[] = [];
+
+  /** Registers a handler; throws on a malformed pattern or one that duplicates an existing route. */
+  add(method: RouteMethod, pattern: string, handler: Handler): this {
+    if (!METHODS.has(method)) throw new Error(`Unsupported method ${String(method)}`);
+    const segments = parsePattern(pattern);
+    const shape = shapeOf(segments);
+    const clash = this.#routes.find((r) => r.method === method && shapeOf(r.segments) === shape);
+    if (clash) throw new Error(`Route ${method} ${pattern} duplicates ${clash.method} ${clash.pattern}`);
+    this.#routes.push({ method, pattern, segments, handler });
+    return this;
+  }
+
+  /** Every registered route, in registration order (for docs and "every route has a policy" tests). */
+  routes(): { method: string; pattern: string }[] {
+    return this.#routes.map((r) => ({ method: r.method, pattern: r.pattern }));
+  }
+
+  /**
+   * Looks up decoded path segments. HEAD is served by the GET route. When routes match the path
+   * but none the method, the answer lists the allowed methods for the `Allow` header.
+   */
+  match(method: string, segments: string[]): RouteMatch {
+    const candidates = this.#routes.filter((r) => matches(r, segments));
+    if (candidates.length === 0) return { kind: 'not_found' };
+    const wanted = method === 'HEAD' ? 'GET' : method;
+    const best = candidates.filter((r) => r.method === wanted).sort(compareSpecificity)[0];
+    if (!best) {
+      const allow: string[] = [...new Set(candidates.map((r) => r.method))];
+      if (allow.includes('GET')) allow.splice(allow.indexOf('GET') + 1, 0, 'HEAD');
+      return { kind: 'method_not_allowed', allow };
+    }
+    const params: Record<string, string> = {};
+    best.segments.forEach((s, i) => {
+      if (s.kind === 'param') params[s.name] = segments[i] as string;
+    });
+    return { kind: 'found', handler: best.handler, params, pattern: best.pattern };
+  }
+}
