@@ -289,12 +289,20 @@ describe('content type on writes', () => {
     });
   }
 
-  test('refuses a write with no Content-Type', async () => {
+  test('refuses a write with a body and no Content-Type', async () => {
     const reply = await post(undefined);
     assert.equal(reply.status, 415);
     assert.deepEqual(errorOf(reply), {
       error: { code: 'unsupported_media_type', message: 'Content-Type must be application/json, but none was sent' },
     });
+  });
+
+  test('a bodiless POST needs no Content-Type', async () => {
+    const before = handlerCalls;
+    const reply = await post(undefined, '');
+    assert.equal(reply.status, 201);
+    assert.deepEqual(JSON.parse(reply.text), { received: '<empty>' });
+    assert.equal(handlerCalls, before + 1);
   });
 
   for (const type of ['application/json', 'application/json; charset=utf-8', 'Application/JSON;charset="UTF-8"']) {

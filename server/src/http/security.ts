@@ -85,22 +85,23 @@ export function checkToken(req: IncomingMessage, path: string, options: Security
   return undefined;
 }
 
-/** True for methods that carry a body we will parse; DELETE only when it actually has one. */
-export function isWrite(req: IncomingMessage): boolean {
-  const method = req.method ?? '';
-  if (method === 'POST' || method === 'PUT' || method === 'PATCH') return true;
-  if (method !== 'DELETE') return false;
+/**
+ * True when the request carries a body. Only a body needs a declared type: a bodiless POST
+ * (`curl -X POST .../archive`) has nothing to smuggle, and a browser sending one cross-site
+ * still attaches an Origin, which checkOrigin refuses.
+ */
+export function hasBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
   return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
 /**
- * Writes must declare `application/json` (parameters allowed, but a charset other than UTF-8 is
- * refused since the body is always decoded as UTF-8). A missing type is refused too: a
- * `fetch(..., {mode: 'no-cors'})` without a body sends none and is still a simple request.
+ * A request with a body must declare `application/json` (parameters allowed, but a charset other
+ * than UTF-8 is refused since the body is always decoded as UTF-8); a missing type is refused
+ * too. This forces browsers into a CORS preflight instead of a form-style "simple request".
  */
 export function checkContentType(req: IncomingMessage): HttpError | undefined {
-  if (!isWrite(req)) return undefined;
+  if (!hasBody(req)) return undefined;
   const received = req.headers['content-type'];
   const refuse = () =>
     new HttpError(

@@ -1,0 +1,198 @@
+import type { TrackingBackend } from '../../tracking/backend.ts';
+import { invalid } from '../../tracking/errors.ts';
+import { validateExperimentTag, validateKey } from '../../tracking/validation.ts';
+import type { ViewType } from '../../tracking/types.ts';
+import { DESCRIPTION_TAG, toExperimentResponse, toRunResponse } from './present.ts';
+import { type ApiRoute, type V1Deps, route } from './route-kit.ts';
+import { ExperimentCreate, ExperimentList, ExperimentResponse, ExperimentUpdate, ListQuery, RunList } from './schemas.ts';
+
+/** The seed's experiment lifecycle: create, read, list, update, archive, restore. */
+export const experimentRoutes: ApiRoute[] = [
+  route({
+    method: 'POST',
+    path: '/api/v1/experiments',
+    summary: 'Create an experiment',
+    tenant: true,
+    body: ExperimentCreate,
+    response: ExperimentResponse,
+    status: 201,
+    async handle({ scope, body }) {
+      refuseReservedTags(body.tags, 'tags');
+      const tags = body.description ? { ...body.tags, [DESCRIPTION_TAG]: body.description } : body.tags;
+      const id = await scope.createExperiment({
+        name: body.name,
+        tags,
+        ...(body.artifact_location ? { artifactLocation: body.artifact_location } : {}),
+      });
+      return toExperimentResponse(await scope.getExperiment(id));
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/api/v1/experiments',
+    summary: "List the tenant's experiments (MLflow filter syntax, order, paging)",
+    tenant: true,
+    query: ListQuery,
+    response: ExperimentList,
+    status: 200,
+    async handle({ scope, query }) {
+      const page = await scope.searchExperiments({
+        maxResults: query.max_results,
+        viewType: viewType(query.view),
+        ...(query.filter ? { filter: query.filter } : {}),
+        ...(query.order_by ? { orderBy: splitOrderBy(query.order_by) } : {}),
+        ...(query.page_token ? { pageToken: query.page_token } : {}),
+      });
+      return { experiments: page.items.map(toExperimentResponse), next_page_token: page.nextPageToken ?? null };
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/api/v1/experiments/{experiment_id}',
+    summary: 'Get an experiment',
+    tenant: true,
+    response: ExperimentResponse,
+    status: 200,
+    async handle({ scope, params }) {
+      return toExperimentResponse(await scope.getExperiment(params.experiment_id!));
+    },
+  }),
+  route({
+    method: 'PATCH',
+    path: '/api/v1/experiments/{experiment_id}',
+    summary: 'Rename an experiment, change its description, set or remove tags (null removes)',
+    tenant: true,
+    body: ExperimentUpdate,
+    response: ExperimentResponse,
+    status: 200,
+    async handle({ scope, params, body }) {
+      const id = params.experiment_id!;
+      const current = await scope.getExperiment(id);
+      const tags = body.tags ?? {};
+      refuseReservedTags(tags, 'tags');
+      if (current.lifecycleStage !== 'active') {
+        throw invalid(`experiment ${id} is archived; restore it before changing it`, 'experiment_id');
+      }
+      // The changes are several backend writes: check them all before the first one.
+      if (body.description) validateExperimentTag(DESCRIPTION_TAG, body.description, 'description');
+      for (const [key, value] of Object.entries(tags)) {
+        validateKey('experiment tag', key, `tags.${key}`);
+        if (value !== null) validateExperimentTag(key, value, `tags.${key}`);
+      }
+      if (body.name !== undefined && body.name !== current.name) await scope.renameExperiment(id, body.name);
+      if (body.description !== undefined) await setOrDelete(scope, id, DESCRIPTION_TAG, body.description || null, current.tags);
+      for (const [key, value] of Object.entries(tags)) await setOrDelete(scope, id, key, value, current.tags);
+      return toExperimentResponse(await scope.getExperiment(id));
+    },
+  }),
+  ...lifecycle('archive', 'Archive (soft-delete) an experiment and its runs', (s, id) => s.deleteExperiment(id)),
+  ...lifecycle('restore', 'Restore an archived experiment and its runs', (s, id) => s.restoreExperiment(id)),
+  route({
+    method: 'DELETE',
+    path: '/api/v1/experiments/{experiment_id}',
+    summary: 'Archive (soft-delete) an experiment; the same as POST .../archive',
+    tenant: true,
+    response: ExperimentResponse,
+    status: 200,
+    async handle({ scope, params }) {
+      const id = params.experiment_id!;
+      await archiveIfActive(scope, id);
+      return toExperimentResponse(await scope.getExperiment(id));
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/api/v1/experiments/{experiment_id}/runs',
+    summary: "List an experiment's runs (MLflow filter syntax, order, paging)",
+    tenant: true,
+    query: ListQuery,
+    response: RunList,
+    status: 200,
+    async handle({ scope, params, query }, deps) {
+      const id = params.experiment_id!;
+      await scope.getExperiment(id); // a missing or foreign experiment is a 404, not an empty list
+      const page = await scope.searchRuns({
+        experimentIds: [id],
+        maxResults: query.max_results,
+        viewType: viewType(query.view),
+        ...(query.filter ? { filter: query.filter } : {}),
+        ...(query.order_by ? { orderBy: splitOrderBy(query.order_by) } : {}),
+        ...(query.page_token ? { pageToken: query.page_token } : {}),
+      });
+      return { runs: await presentRuns(page.items, deps), next_page_token: page.nextPageToken ?? null };
+    },
+  }),
+];
+
+function lifecycle(verb: 'archive' | 'restore', summary: string, act: (s: TrackingBackend, id: string) => Promise<void>) {
+  return [
+    route({
+      method: 'POST',
+      path: `/api/v1/experiments/{experiment_id}/${verb}`,
+      summary,
+      tenant: true,
+      response: ExperimentResponse,
+      status: 200,
+      async handle({ scope, params }) {
+        const id = params.experiment_id!;
+        const e = await scope.getExperiment(id);
+        // Archiving an archived experiment (or restoring an active one) is already done.
+        if ((verb === 'archive') === (e.lifecycleStage === 'active')) await act(scope, id);
+        return toExperimentResponse(await scope.getExperiment(id));
+      },
+    }),
+  ];
+}
+
+async function archiveIfActive(scope: TrackingBackend, id: string): Promise<void> {
+  const e = await scope.getExperiment(id);
+  if (e.lifecycleStage === 'active') await scope.deleteExperiment(id);
+}
+
+async function setOrDelete(
+  scope: TrackingBackend,
+  id: string,
+  key: string,
+  value: string | null,
+  current: Record<string, string>,
+): Promise<void> {
+  if (value !== null) await scope.setExperimentTag(id, key, value);
+  else if (key in current) await scope.deleteExperimentTag(id, key);
+}
+
+/** Tags the daemon owns; the user sets them through their own fields instead. */
+export function refuseReservedTags(tags: Record<string, unknown>, field: string): void {
+  for (const key of Object.keys(tags)) {
+    if (key === DESCRIPTION_TAG) throw invalid(`tag '${key}' holds the description; use the description field`, `${field}.${key}`);
+    if (key.startsWith('matih.')) throw invalid(`tags starting with 'matih.' are reserved for the daemon`, `${field}.${key}`);
+  }
+}
+
+export function viewType(view: 'active' | 'deleted' | 'all'): ViewType {
+  return view === 'active' ? 'ACTIVE_ONLY' : view === 'deleted' ? 'DELETED_ONLY' : 'ALL';
+}
+
+/** `order_by` in a query string is comma-separated; commas inside quoted keys are kept. */
+export function splitOrderBy(value: string): string[] {
+  const out: string[] = [];
+  let current = '';
+  let quote = '';
+  for (const ch of value) {
+    if (quote) {
+      if (ch === quote) quote = '';
+    } else if (ch === '"' || ch === '`' || ch === "'") {
+      quote = ch;
+    } else if (ch === ',') {
+      if (current.trim()) out.push(current.trim());
+      current = '';
+      continue;
+    }
+    current += ch;
+  }
+  if (current.trim()) out.push(current.trim());
+  return out;
+}
+
+export async function presentRuns(runs: import('../../tracking/types.ts').Run[], deps: V1Deps) {
+  return Promise.all(runs.map(async (r) => toRunResponse(r, await deps.listArtifacts(r.info.artifactUri))));
+}
