@@ -6,6 +6,8 @@ import { DESCRIPTION_TAG, toExperimentResponse, toRunResponse } from './present.
 import { type ApiRoute, type V1Deps, route } from './route-kit.ts';
 import { ExperimentCreate, ExperimentList, ExperimentResponse, ExperimentUpdate, ListQuery, RunList } from './schemas.ts';
 
+const EXPERIMENT = '/api/v1/experiments/{experiment_id}';
+
 /** The seed's experiment lifecycle: create, read, list, update, archive, restore. */
 export const experimentRoutes: ApiRoute[] = [
   route({
@@ -48,7 +50,7 @@ export const experimentRoutes: ApiRoute[] = [
   }),
   route({
     method: 'GET',
-    path: '/api/v1/experiments/{experiment_id}',
+    path: EXPERIMENT,
     summary: 'Get an experiment',
     tenant: true,
     response: ExperimentResponse,
@@ -59,7 +61,7 @@ export const experimentRoutes: ApiRoute[] = [
   }),
   route({
     method: 'PATCH',
-    path: '/api/v1/experiments/{experiment_id}',
+    path: EXPERIMENT,
     summary: 'Rename an experiment, change its description, set or remove tags (null removes)',
     tenant: true,
     body: ExperimentUpdate,
@@ -85,24 +87,12 @@ export const experimentRoutes: ApiRoute[] = [
       return toExperimentResponse(await scope.getExperiment(id));
     },
   }),
-  ...lifecycle('archive', 'Archive (soft-delete) an experiment and its runs', (s, id) => s.deleteExperiment(id)),
-  ...lifecycle('restore', 'Restore an archived experiment and its runs', (s, id) => s.restoreExperiment(id)),
-  route({
-    method: 'DELETE',
-    path: '/api/v1/experiments/{experiment_id}',
-    summary: 'Archive (soft-delete) an experiment; the same as POST .../archive',
-    tenant: true,
-    response: ExperimentResponse,
-    status: 200,
-    async handle({ scope, params }) {
-      const id = params.experiment_id!;
-      await archiveIfActive(scope, id);
-      return toExperimentResponse(await scope.getExperiment(id));
-    },
-  }),
+  lifecycleRoute('POST', `${EXPERIMENT}/archive`, 'Archive (soft-delete) an experiment and its runs', 'deleted'),
+  lifecycleRoute('DELETE', EXPERIMENT, 'Archive (soft-delete) an experiment; the same as POST .../archive', 'deleted'),
+  lifecycleRoute('POST', `${EXPERIMENT}/restore`, 'Restore an archived experiment and its runs', 'active'),
   route({
     method: 'GET',
-    path: '/api/v1/experiments/{experiment_id}/runs',
+    path: `${EXPERIMENT}/runs`,
     summary: "List an experiment's runs (MLflow filter syntax, order, paging)",
     tenant: true,
     query: ListQuery,
@@ -124,29 +114,27 @@ export const experimentRoutes: ApiRoute[] = [
   }),
 ];
 
-function lifecycle(verb: 'archive' | 'restore', summary: string, act: (s: TrackingBackend, id: string) => Promise<void>) {
-  return [
-    route({
-      method: 'POST',
-      path: `/api/v1/experiments/{experiment_id}/${verb}`,
-      summary,
-      tenant: true,
-      response: ExperimentResponse,
-      status: 200,
-      async handle({ scope, params }) {
-        const id = params.experiment_id!;
-        const e = await scope.getExperiment(id);
-        // Archiving an archived experiment (or restoring an active one) is already done.
-        if ((verb === 'archive') === (e.lifecycleStage === 'active')) await act(scope, id);
-        return toExperimentResponse(await scope.getExperiment(id));
-      },
-    }),
-  ];
-}
-
-async function archiveIfActive(scope: TrackingBackend, id: string): Promise<void> {
-  const e = await scope.getExperiment(id);
-  if (e.lifecycleStage === 'active') await scope.deleteExperiment(id);
+/**
+ * Archive or restore: a bodiless action answered with the experiment afterwards. Asking for the
+ * stage it already has is not an error; it is already done.
+ */
+function lifecycleRoute(method: 'POST' | 'DELETE', path: string, summary: string, target: 'active' | 'deleted'): ApiRoute {
+  return route({
+    method,
+    path,
+    summary,
+    tenant: true,
+    response: ExperimentResponse,
+    status: 200,
+    async handle({ scope, params }) {
+      const id = params.experiment_id!;
+      const e = await scope.getExperiment(id);
+      if (e.lifecycleStage !== target) {
+        await (target === 'deleted' ? scope.deleteExperiment(id) : scope.restoreExperiment(id));
+      }
+      return toExperimentResponse(await scope.getExperiment(id));
+    },
+  });
 }
 
 async function setOrDelete(

@@ -115,42 +115,9 @@ export const runRoutes: ApiRoute[] = [
     },
   }),
   ...(['finish', 'fail', 'kill'] as const).map((verb) => endRoute(verb)),
-  route({
-    method: 'POST',
-    path: `${RUN}/archive`,
-    summary: 'Archive (soft-delete) a run',
-    tenant: true,
-    response: RunResponse,
-    status: 200,
-    async handle({ scope, params }, deps) {
-      await scope.deleteRun(params.run_id!);
-      return present(scope, params.run_id!, deps);
-    },
-  }),
-  route({
-    method: 'DELETE',
-    path: RUN,
-    summary: 'Archive (soft-delete) a run; the same as POST .../archive',
-    tenant: true,
-    response: RunResponse,
-    status: 200,
-    async handle({ scope, params }, deps) {
-      await scope.deleteRun(params.run_id!);
-      return present(scope, params.run_id!, deps);
-    },
-  }),
-  route({
-    method: 'POST',
-    path: `${RUN}/restore`,
-    summary: 'Restore an archived run',
-    tenant: true,
-    response: RunResponse,
-    status: 200,
-    async handle({ scope, params }, deps) {
-      await scope.restoreRun(params.run_id!);
-      return present(scope, params.run_id!, deps);
-    },
-  }),
+  lifecycleRoute('POST', `${RUN}/archive`, 'Archive (soft-delete) a run', (s, id) => s.deleteRun(id)),
+  lifecycleRoute('DELETE', RUN, 'Archive (soft-delete) a run; the same as POST .../archive', (s, id) => s.deleteRun(id)),
+  lifecycleRoute('POST', `${RUN}/restore`, 'Restore an archived run', (s, id) => s.restoreRun(id)),
   route({
     method: 'POST',
     path: `${RUN}/metrics`,
@@ -248,6 +215,27 @@ function endRoute(verb: 'finish' | 'fail' | 'kill'): ApiRoute {
     status: 200,
     async handle({ scope, params, body }, deps) {
       await scope.updateRun(params.run_id!, { status: END_STATUS[verb], endTime: body?.end_time ?? Date.now() });
+      return present(scope, params.run_id!, deps);
+    },
+  });
+}
+
+/** A bodiless action on one run that answers with the run as it is afterwards. */
+function lifecycleRoute(
+  method: 'POST' | 'DELETE',
+  path: string,
+  summary: string,
+  act: (scope: TrackingBackend, runId: string) => Promise<void>,
+): ApiRoute {
+  return route({
+    method,
+    path,
+    summary,
+    tenant: true,
+    response: RunResponse,
+    status: 200,
+    async handle({ scope, params }, deps) {
+      await act(scope, params.run_id!);
       return present(scope, params.run_id!, deps);
     },
   });
