@@ -1,0 +1,59 @@
+/**
+ * The daemon's MLflow-compatible REST API, so an unmodified script with `MLFLOW_TRACKING_URI`
+ * pointed at the daemon works. Every endpoint is served at `/api/2.0/mlflow/...` and at MLflow's
+ * `/ajax-api/2.0/mlflow/...` alias, both for the default tenant and under
+ * `/tenants/{tenant}/...`: MLflow clients keep the path of the tracking URI, so
+ * `MLFLOW_TRACKING_URI=http://127.0.0.1:PORT/tenants/acme` selects tenant `acme` with no client
+ * change. All data goes through the tenant's TenantScope; answers and errors use MLflow's wire
+ * format (wire.ts, present.ts).
+ */
+import type { Handler, Router } from '../../http/router.ts';
+import { checkTenantId } from '../../tenancy/tenant-id.ts';
+import type { TenantRegistry } from '../../tenancy/tenant-registry.ts';
+import { DefaultExperiments } from './default-experiment.ts';
+import { experimentRoutes } from './experiments.ts';
+import { metricRoutes } from './metrics.ts';
+import type { MlflowRoute } from './route.ts';
+import { runRoutes } from './runs.ts';
+import { errorAnswer, parseFields, readRaw } from './wire.ts';
+
+export interface MlflowApiDeps {
+  tenants: TenantRegistry;
+  /** The tenant of requests without a `/tenants/{tenant}` prefix. */
+  defaultTenant: string;
+}
+
+/** Every MLflow endpoint this daemon serves. */
+export const MLFLOW_ROUTES: readonly MlflowRoute[] = [...experimentRoutes, ...runRoutes, ...metricRoutes];
+
+function handlerFor(route: MlflowRoute, deps: MlflowApiDeps, defaults: DefaultExperiments): Handler {
+  return async (ctx) => {
+    try {
+      const tenant = checkTenantId(ctx.params.tenant ?? deps.defaultTenant, 'tenant');
+      // The request is checked before the tenant's Default experiment may be created for it.
+      const req = parseFields(await readRaw(ctx, route.fields), route.fields);
+      const scope = deps.tenants.scope(tenant);
+      const ids = await defaults.ids(scope);
+      return { status: 200, body: await route.handle({ tenant, scope, ids, req }) };
+    } catch (err) {
+      // Anything unexpected goes on to the HTTP layer, which logs it and answers a bare 500.
+      const answer = errorAnswer(err);
+      if (answer) return answer;
+      throw err;
+    }
+  };
+}
+
+/** Mounts the MLflow-compatible API on the router. */
+export function mountMlflowApi(router: Router, deps: MlflowApiDeps): void {
+  checkTenantId(deps.defaultTenant, 'defaultTenant');
+  const defaults = new DefaultExperiments();
+  for (const route of MLFLOW_ROUTES) {
+    const handler = handlerFor(route, deps, defaults);
+    for (const root of route.ajaxOnly ? ['ajax-api'] : ['api', 'ajax-api']) {
+      const path = `/${root}/2.0/mlflow/${route.path}`;
+      router.add(route.method, path, handler);
+      router.add(route.method, `/tenants/:tenant${path}`, handler);
+    }
+  }
+}
