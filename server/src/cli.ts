@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { type BackendConfig, mlflowAuthFromEnv } from './config/backend-config.ts';
 import { resolveDataDir } from './config/data-dir.ts';
 import { readTokenFile } from './config/token.ts';
 import { startDaemon } from './daemon.ts';
@@ -12,6 +13,11 @@ const USAGE = `Usage: matihd serve [options]
   --allowed-host NAME             accept this name in the Host header too (repeatable)
   --allowed-origin ORIGIN         let browser pages on ORIGIN call the API (repeatable)
   --allow-unauthenticated-remote  allow a non-loopback --host without --token-file
+  --backend embedded|mlflow       where tracking data goes (default embedded)
+  --mlflow-uri URL                the MLflow tracking server for --backend mlflow; credentials come from
+                                  MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/PASSWORD
+  --mlflow-workspaces             give each tenant the MLflow workspace of the same name (MLflow >= 3.10)
+  --default-tenant ID             tenant of MLflow clients whose tracking URI has no /tenants/<id> (default "default")
   --quiet                         do not log requests`;
 
 /** `matihd serve`: the daemon without the editor, so curl and other tools can use the API. */
@@ -27,6 +33,10 @@ async function main(argv: string[]): Promise<void> {
       'allowed-host': { type: 'string', multiple: true },
       'allowed-origin': { type: 'string', multiple: true },
       'allow-unauthenticated-remote': { type: 'boolean', default: false },
+      backend: { type: 'string', default: 'embedded' },
+      'mlflow-uri': { type: 'string' },
+      'mlflow-workspaces': { type: 'boolean', default: false },
+      'default-tenant': { type: 'string', default: 'default' },
       quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -39,18 +49,22 @@ async function main(argv: string[]): Promise<void> {
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0-65535, got ${values.port}`);
   const dataDir = resolveDataDir(values['data-dir']);
+  const backend = backendFromArgs(values.backend, values['mlflow-uri'], values['mlflow-workspaces']);
   const token = values['token-file'] ? await readTokenFile(values['token-file']) : undefined;
   const daemon = await startDaemon({
     host: values.host,
     port,
     dataDir,
+    backend,
+    defaultTenant: values['default-tenant'],
     ...(token ? { token } : {}),
     allowUnauthenticatedRemote: values['allow-unauthenticated-remote'],
     extraHosts: values['allowed-host'] ?? [],
     allowedOrigins: values['allowed-origin'] ?? [],
     ...(values.quiet ? {} : { log: (line: string) => console.log(line) }),
   });
-  console.log(`MATIH daemon listening on ${daemon.url} (embedded store in ${dataDir}${token ? ', token required' : ''})`);
+  const where = backend.kind === 'embedded' ? `embedded store in ${dataDir}` : daemon.backendDescription;
+  console.log(`MATIH daemon listening on ${daemon.url} (${where}${token ? ', token required' : ''})`);
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -67,6 +81,18 @@ async function main(argv: string[]): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+function backendFromArgs(kind: string, uri: string | undefined, workspaces: boolean): BackendConfig {
+  if (kind === 'embedded') {
+    if (uri || workspaces) throw new Error('--mlflow-uri and --mlflow-workspaces need --backend mlflow');
+    return { kind: 'embedded' };
+  }
+  if (kind !== 'mlflow') throw new Error(`--backend must be embedded or mlflow, got '${kind}'`);
+  if (!uri) throw new Error('--backend mlflow needs --mlflow-uri URL');
+  if (!/^https?:\/\//.test(uri)) throw new Error(`--mlflow-uri must be an http(s) URL, got '${uri}'`);
+  const auth = mlflowAuthFromEnv();
+  return { kind: 'mlflow', uri, ...(auth ? { auth } : {}), ...(workspaces ? { workspaces: 'same-name' as const } : {}) };
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

@@ -1,11 +1,12 @@
 import { isIP } from 'node:net';
+import { mountMlflowApi } from './api/mlflow/index.ts';
 import { mountV1, V1_PUBLIC_PATHS } from './api/v1/index.ts';
 import { listLocalArtifacts } from './artifacts/local-listing.ts';
+import { type BackendConfig, BackendSet } from './config/backend-config.ts';
 import { Router } from './http/router.ts';
 import { type RunningHttpServer, startHttpServer } from './http/server.ts';
 import { TenantRegistry } from './tenancy/tenant-registry.ts';
 import type { TrackingBackend } from './tracking/backend.ts';
-import { EmbeddedBackend } from './tracking/embedded/embedded-backend.ts';
 import { VERSION } from './version.ts';
 
 export interface DaemonOptions {
@@ -14,6 +15,10 @@ export interface DaemonOptions {
   /** 0 picks a free port. */
   port: number;
   dataDir: string;
+  /** Where tracking data goes; the embedded store by default. */
+  backend?: BackendConfig;
+  /** The tenant of MLflow-API requests whose tracking URI has no `/tenants/<tenant>` prefix. */
+  defaultTenant?: string;
   /** When set, every request but /health needs `Authorization: Bearer <token>`. */
   token?: string;
   /** Permits a non-loopback bind without a token; off unless the operator asks. */
@@ -29,12 +34,15 @@ export interface Daemon {
   readonly url: string;
   readonly port: number;
   readonly dataDir: string;
-  readonly backend: TrackingBackend;
+  /** What the daemon tracks into, for logs and health, e.g. `embedded`. */
+  readonly backendDescription: string;
+  /** The backend of one tenant, unscoped (tests and diagnostics). */
+  backendFor(tenantId: string): TrackingBackend;
   /** Stops taking requests, finishes those in flight, then closes the store. */
   close(): Promise<void>;
 }
 
-/** Starts the tracking daemon: the embedded store behind the seed's v1 API. */
+/** Starts the tracking daemon: a backend (embedded by default) behind the v1 and MLflow-compatible APIs. */
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const loopback = isLoopback(options.host);
   if (!loopback && !options.token && !options.allowUnauthenticatedRemote) {
@@ -43,13 +51,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         'Pass --token-file, or --allow-unauthenticated-remote if the network is trusted.',
     );
   }
-  const backend = EmbeddedBackend.open({ dataDir: options.dataDir });
+  const backends = new BackendSet(options.backend ?? { kind: 'embedded' }, options.dataDir);
   const router = new Router();
-  mountV1(router, {
-    tenants: new TenantRegistry(backend),
-    listArtifacts: listLocalArtifacts,
-    info: { backend: 'embedded', version: VERSION },
-  });
+  // One registry for both APIs: each tenant's ownership caches and MLflow Default experiment.
+  const tenants = new TenantRegistry((tenant) => backends.forTenant(tenant));
+  mountV1(router, { tenants, listArtifacts: listLocalArtifacts, info: { backend: backends.description, version: VERSION } });
+  mountMlflowApi(router, { tenants, defaultTenant: options.defaultTenant ?? 'default' });
   let http: RunningHttpServer;
   try {
     http = await startHttpServer({
@@ -65,17 +72,18 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       ...(options.log ? { log: options.log } : {}),
     });
   } catch (err) {
-    await backend.close();
+    await backends.close();
     throw err;
   }
   return {
     url: http.url,
     port: http.port,
     dataDir: options.dataDir,
-    backend,
+    backendDescription: backends.description,
+    backendFor: (tenant) => backends.forTenant(tenant),
     async close() {
       await http.close();
-      await backend.close();
+      await backends.close();
     },
   };
 }

@@ -29,7 +29,7 @@ describe('v1 experiments', () => {
 
   test('the stored name is tenant/name and the tenant tag is set, as the seed says', async () => {
     const res = await d.call('POST', '/api/v1/experiments', { body: { name: 'stored-name' } });
-    const raw = await d.daemon.backend.getExperiment(res.body.id);
+    const raw = await d.daemon.backendFor('any').getExperiment(res.body.id);
     assert.equal(raw.name, 'acme-corp/stored-name');
     assert.equal(raw.tags['matih.tenant_id'], 'acme-corp');
     assert.equal(res.body.description, '');
@@ -40,6 +40,8 @@ describe('v1 experiments', () => {
     const again = await d.call('POST', '/api/v1/experiments', { body: { name: 'dup' } });
     assert.equal(again.status, 409);
     assert.equal(again.body.error.code, 'already_exists');
+    assert.ok(!again.body.error.message.includes('acme-corp/'), again.body.error.message);
+    assert.match(again.body.error.message, /dup/);
     const other = await d.call('POST', '/api/v1/experiments', { tenant: 'globex', body: { name: 'dup' } });
     assert.equal(other.status, 201);
   });

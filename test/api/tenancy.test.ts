@@ -89,7 +89,7 @@ describe('tenant isolation', () => {
   test('name squatting: a name that spells the other tenant prefix stays in the caller namespace', async () => {
     const res = await d.call('POST', '/api/v1/experiments', { ...globex, body: { name: 'acme/secret-model' } });
     assert.equal(res.status, 201);
-    const raw = await d.daemon.backend.getExperiment(res.body.id);
+    const raw = await d.daemon.backendFor('any').getExperiment(res.body.id);
     assert.equal(raw.name, 'globex/acme/secret-model');
     const acmeList = await d.call('GET', '/api/v1/experiments', acme);
     assert.deepEqual(acmeList.body.experiments.map((e: { name: string }) => e.name), ['secret-model']);
@@ -103,7 +103,7 @@ describe('tenant isolation', () => {
     assert.equal(del.status, 400);
     const patch = await d.call('PATCH', `/api/v1/experiments/${acmeExp}`, { ...acme, body: { tags: { 'matih.tenant_id': null } } });
     assert.equal(patch.status, 400);
-    const raw = await d.daemon.backend.getRun(acmeRun);
+    const raw = await d.daemon.backendFor('any').getRun(acmeRun);
     assert.equal(raw.data.tags['matih.tenant_id'], 'acme');
   });
 });

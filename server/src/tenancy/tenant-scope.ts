@@ -1,6 +1,6 @@
 import { TENANT_TAG } from '../../../protocol/src/index.ts';
 import type { TrackingBackend } from '../tracking/backend.ts';
-import { experimentNotFound, invalid, runNotFound } from '../tracking/errors.ts';
+import { TrackingError, experimentNotFound, invalid, runNotFound } from '../tracking/errors.ts';
 import type {
   CreateExperimentInput,
   CreateRunInput,
@@ -44,7 +44,10 @@ export class TenantScope implements TrackingBackend {
 
   async createExperiment(input: CreateExperimentInput): Promise<string> {
     const tags = this.withTenantTag(input.tags, 'tags');
-    const id = await this.backend.createExperiment({ ...input, name: this.stored(input.name), tags });
+    const stored = this.stored(input.name);
+    const id = await this.backend
+      .createExperiment({ ...input, name: stored, tags })
+      .catch(plainNames(stored, input.name));
     remember(this.ownedExperiments, id);
     return id;
   }
@@ -67,7 +70,8 @@ export class TenantScope implements TrackingBackend {
 
   async renameExperiment(experimentId: string, newName: string): Promise<void> {
     await this.ownedExperiment(experimentId);
-    await this.backend.renameExperiment(experimentId, this.stored(newName));
+    const stored = this.stored(newName);
+    await this.backend.renameExperiment(experimentId, stored).catch(plainNames(stored, newName));
   }
 
   async deleteExperiment(experimentId: string): Promise<void> {
@@ -219,6 +223,16 @@ function isNotFound(err: unknown): boolean {
 function hideMissing(id: string, experiment = false): (err: unknown) => never {
   return (err) => {
     if (isNotFound(err)) throw experiment ? experimentNotFound(id) : runNotFound(id);
+    throw err;
+  };
+}
+
+/** A backend names the stored `tenant/name` in its errors; the caller only knows `name`. */
+function plainNames(stored: string, plain: string): (err: unknown) => never {
+  return (err) => {
+    if (err instanceof TrackingError && err.message.includes(stored)) {
+      throw new TrackingError(err.code, err.message.replaceAll(stored, plain), err.field);
+    }
     throw err;
   };
 }
