@@ -170,6 +170,38 @@ describe('v1 runs', () => {
     assert.equal(flipped.body.metrics.find((m: { key: string }) => m.key === 'accuracy').best_run_id, ids[1]);
   });
 
+  test('status filters take the lowercase statuses the API shows', async () => {
+    const { body: e } = await d.call('POST', '/api/v1/experiments', { body: { name: 'status-filter' } });
+    const done = (await d.call('POST', '/api/v1/experiments/runs', { body: { experiment_id: e.id } })).body;
+    await d.call('POST', '/api/v1/experiments/runs', { body: { experiment_id: e.id } });
+    await d.call('POST', `/api/v1/experiments/runs/${done.id}/finish`);
+    for (const filter of ["status = 'finished'", "attributes.status = 'FINISHED'", "status LIKE 'fin%'"]) {
+      const res = await d.call('GET', `/api/v1/experiments/${e.id}/runs?filter=${encodeURIComponent(filter)}`);
+      assert.deepEqual(res.body.runs.map((r: { id: string }) => r.id), [done.id], filter);
+    }
+  });
+
+  test('an end time before the start time is refused and changes nothing', async () => {
+    const run = await newRun({ start_time: '2026-01-01T00:00:00Z' });
+    const res = await d.call('POST', `/api/v1/experiments/runs/${run.id}/finish`, { body: { end_time: '2025-12-31T23:59:59Z' } });
+    assert.equal(res.status, 400);
+    assert.equal(res.body.error.field, 'end_time');
+    const patch = await d.call('PATCH', `/api/v1/experiments/runs/${run.id}`, { body: { status: 'failed', end_time: 0 } });
+    assert.equal(patch.status, 400);
+    assert.equal((await d.call('GET', `/api/v1/experiments/runs/${run.id}`)).body.status, 'running');
+  });
+
+  test('a run in an archived experiment cannot be restored on its own', async () => {
+    const { body: e } = await d.call('POST', '/api/v1/experiments', { body: { name: 'archived-parent' } });
+    const run = (await d.call('POST', '/api/v1/experiments/runs', { body: { experiment_id: e.id } })).body;
+    await d.call('POST', `/api/v1/experiments/${e.id}/archive`);
+    const res = await d.call('POST', `/api/v1/experiments/runs/${run.id}/restore`);
+    assert.equal(res.status, 400);
+    assert.match(res.body.error.message, /restore the experiment first/);
+    const view = await d.call('GET', `/api/v1/experiments/${e.id}/runs?view=deleted`);
+    assert.deepEqual(view.body.runs.map((r: { id: string }) => r.id), [run.id]);
+  });
+
   test('missing run and bad run ids are 404 / 400', async () => {
     const missing = await d.call('GET', '/api/v1/experiments/runs/0123456789abcdef0123456789abcdef');
     assert.equal(missing.status, 404);

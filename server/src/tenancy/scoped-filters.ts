@@ -1,6 +1,6 @@
 import { TENANT_TAG } from '../../../protocol/src/index.ts';
 import { parseExperimentFilter, parseRunFilter } from '../tracking/search/index.ts';
-import { tokenize } from '../tracking/search/tokenizer.ts';
+import { rewriteComparisonValues } from '../tracking/search/rewrite.ts';
 
 /**
  * Confines a user's search filter to one tenant. The user's filter is parsed on its own first,
@@ -26,21 +26,10 @@ export function scopeExperimentFilter(filter: string | undefined, tenantId: stri
   const own = `tags.\`${TENANT_TAG}\` = '${tenantId}' AND name LIKE '${tenantId}/%'`;
   if (!filter?.trim()) return own;
   parseExperimentFilter(filter);
-  const tokens = tokenize(filter, 'filter', 'filter');
-  const inserts: number[] = [];
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i]!;
-    const startsComparison = i === 0 || (tokens[i - 1]!.kind === 'keyword' && tokens[i - 1]!.text.toUpperCase() === 'AND');
-    if (!startsComparison || t.kind !== 'name') continue;
-    const isName = t.key === 'name' && (t.prefix === undefined || t.prefix === 'attribute');
-    if (!isName) continue;
-    const value = tokens[i + 2];
-    // The parser has accepted the filter, so a name comparison is `name <op> <quoted value>`.
-    if (value && (value.kind === 'string' || (value.kind === 'name' && value.quote !== undefined))) {
-      inserts.push(value.pos + 1);
-    }
-  }
-  let scoped = filter;
-  for (const at of inserts.reverse()) scoped = `${scoped.slice(0, at)}${tenantId}/${scoped.slice(at)}`;
+  const scoped = rewriteComparisonValues(
+    filter,
+    (prefix, key) => key === 'name' && (prefix === undefined || prefix === 'attribute'),
+    (raw) => `${tenantId}/${raw}`,
+  );
   return `${scoped} AND ${own}`;
 }

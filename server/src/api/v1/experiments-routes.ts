@@ -1,7 +1,7 @@
 import type { TrackingBackend } from '../../tracking/backend.ts';
 import { invalid } from '../../tracking/errors.ts';
 import { validateExperimentTag, validateKey } from '../../tracking/validation.ts';
-import type { ViewType } from '../../tracking/types.ts';
+import { runFilter, splitOrderBy, viewType } from './query.ts';
 import { DESCRIPTION_TAG, toExperimentResponse, toRunResponse } from './present.ts';
 import { type ApiRoute, type V1Deps, route } from './route-kit.ts';
 import { ExperimentCreate, ExperimentList, ExperimentResponse, ExperimentUpdate, ListQuery, RunList } from './schemas.ts';
@@ -105,7 +105,7 @@ export const experimentRoutes: ApiRoute[] = [
         experimentIds: [id],
         maxResults: query.max_results,
         viewType: viewType(query.view),
-        ...(query.filter ? { filter: query.filter } : {}),
+        ...(query.filter ? { filter: runFilter(query.filter) } : {}),
         ...(query.order_by ? { orderBy: splitOrderBy(query.order_by) } : {}),
         ...(query.page_token ? { pageToken: query.page_token } : {}),
       });
@@ -154,31 +154,6 @@ export function refuseReservedTags(tags: Record<string, unknown>, field: string)
     if (key === DESCRIPTION_TAG) throw invalid(`tag '${key}' holds the description; use the description field`, `${field}.${key}`);
     if (key.startsWith('matih.')) throw invalid(`tags starting with 'matih.' are reserved for the daemon`, `${field}.${key}`);
   }
-}
-
-export function viewType(view: 'active' | 'deleted' | 'all'): ViewType {
-  return view === 'active' ? 'ACTIVE_ONLY' : view === 'deleted' ? 'DELETED_ONLY' : 'ALL';
-}
-
-/** `order_by` in a query string is comma-separated; commas inside quoted keys are kept. */
-export function splitOrderBy(value: string): string[] {
-  const out: string[] = [];
-  let current = '';
-  let quote = '';
-  for (const ch of value) {
-    if (quote) {
-      if (ch === quote) quote = '';
-    } else if (ch === '"' || ch === '`' || ch === "'") {
-      quote = ch;
-    } else if (ch === ',') {
-      if (current.trim()) out.push(current.trim());
-      current = '';
-      continue;
-    }
-    current += ch;
-  }
-  if (current.trim()) out.push(current.trim());
-  return out;
 }
 
 export async function presentRuns(runs: import('../../tracking/types.ts').Run[], deps: V1Deps) {

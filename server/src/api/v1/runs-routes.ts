@@ -1,8 +1,10 @@
 import type { z } from 'zod';
 import type { TrackingBackend } from '../../tracking/backend.ts';
+import { invalid } from '../../tracking/errors.ts';
 import type { LogBatchInput, Metric, RunStatus } from '../../tracking/types.ts';
 import { compareRuns } from './compare.ts';
-import { presentRuns, refuseReservedTags, splitOrderBy, viewType } from './experiments-routes.ts';
+import { presentRuns, refuseReservedTags } from './experiments-routes.ts';
+import { runFilter, splitOrderBy, viewType } from './query.ts';
 import { statusFromName, toHistoryPoint, toRunResponse } from './present.ts';
 import { type ApiRoute, type V1Deps, route } from './route-kit.ts';
 import {
@@ -62,7 +64,7 @@ export const runRoutes: ApiRoute[] = [
         maxResults: body.max_results,
         viewType: viewType(body.view),
         orderBy: body.order_by.flatMap(splitOrderBy),
-        ...(body.filter ? { filter: body.filter } : {}),
+        ...(body.filter ? { filter: runFilter(body.filter) } : {}),
         ...(body.page_token ? { pageToken: body.page_token } : {}),
       });
       return { runs: await presentRuns(page.items, deps), next_page_token: page.nextPageToken ?? null };
@@ -106,6 +108,7 @@ export const runRoutes: ApiRoute[] = [
       const status = body.status ? statusFromName(body.status) : undefined;
       const ends = status !== undefined && status !== 'RUNNING' && status !== 'SCHEDULED';
       const endTime = body.end_time ?? (ends ? Date.now() : undefined);
+      if (endTime !== undefined) await checkEndTime(scope, id, endTime);
       await scope.updateRun(id, {
         ...(status ? { status } : {}),
         ...(endTime !== undefined ? { endTime } : {}),
@@ -117,7 +120,14 @@ export const runRoutes: ApiRoute[] = [
   ...(['finish', 'fail', 'kill'] as const).map((verb) => endRoute(verb)),
   lifecycleRoute('POST', `${RUN}/archive`, 'Archive (soft-delete) a run', (s, id) => s.deleteRun(id)),
   lifecycleRoute('DELETE', RUN, 'Archive (soft-delete) a run; the same as POST .../archive', (s, id) => s.deleteRun(id)),
-  lifecycleRoute('POST', `${RUN}/restore`, 'Restore an archived run', (s, id) => s.restoreRun(id)),
+  lifecycleRoute('POST', `${RUN}/restore`, 'Restore an archived run (its experiment must be active)', async (s, id) => {
+    const run = await s.getRun(id);
+    // MLflow would allow it, but a live run inside an archived experiment is a state no view shows.
+    if ((await s.getExperiment(run.info.experimentId)).lifecycleStage !== 'active') {
+      throw invalid(`run ${id} is in archived experiment ${run.info.experimentId}; restore the experiment first`, 'run_id');
+    }
+    await s.restoreRun(id);
+  }),
   route({
     method: 'POST',
     path: `${RUN}/metrics`,
@@ -214,7 +224,9 @@ function endRoute(verb: 'finish' | 'fail' | 'kill'): ApiRoute {
     response: RunResponse,
     status: 200,
     async handle({ scope, params, body }, deps) {
-      await scope.updateRun(params.run_id!, { status: END_STATUS[verb], endTime: body?.end_time ?? Date.now() });
+      const endTime = body?.end_time ?? Date.now();
+      await checkEndTime(scope, params.run_id!, endTime);
+      await scope.updateRun(params.run_id!, { status: END_STATUS[verb], endTime });
       return present(scope, params.run_id!, deps);
     },
   });
@@ -239,6 +251,13 @@ function lifecycleRoute(
       return present(scope, params.run_id!, deps);
     },
   });
+}
+
+async function checkEndTime(scope: TrackingBackend, runId: string, endTime: number): Promise<void> {
+  const { startTime } = (await scope.getRun(runId)).info;
+  if (endTime < startTime) {
+    throw invalid(`end_time ${new Date(endTime).toISOString()} is before the run's start_time ${new Date(startTime).toISOString()}`, 'end_time');
+  }
 }
 
 async function present(scope: TrackingBackend, runId: string, deps: V1Deps) {
