@@ -10,6 +10,7 @@ const USAGE = `Usage: matihd serve [options]
   --host H                        interface to bind (default 127.0.0.1)
   --data-dir DIR                  where the embedded store lives (default $MATIH_HOME or ~/.matih)
   --token-file FILE               require "Authorization: Bearer <token>" with the token in FILE (mode 0600)
+  --token-tenant ID               bind the token to one tenant: requests naming another tenant are refused
   --allowed-host NAME             accept this name in the Host header too (repeatable)
   --allowed-origin ORIGIN         let browser pages on ORIGIN call the API (repeatable)
   --allow-unauthenticated-remote  allow a non-loopback --host without --token-file
@@ -30,6 +31,7 @@ async function main(argv: string[]): Promise<void> {
       host: { type: 'string', default: '127.0.0.1' },
       'data-dir': { type: 'string' },
       'token-file': { type: 'string' },
+      'token-tenant': { type: 'string' },
       'allowed-host': { type: 'string', multiple: true },
       'allowed-origin': { type: 'string', multiple: true },
       'allow-unauthenticated-remote': { type: 'boolean', default: false },
@@ -58,6 +60,7 @@ async function main(argv: string[]): Promise<void> {
     backend,
     defaultTenant: values['default-tenant'],
     ...(token ? { token } : {}),
+    ...(values['token-tenant'] ? { tokenTenant: values['token-tenant'] } : {}),
     allowUnauthenticatedRemote: values['allow-unauthenticated-remote'],
     extraHosts: values['allowed-host'] ?? [],
     allowedOrigins: values['allowed-origin'] ?? [],

@@ -21,6 +21,8 @@ export interface DaemonOptions {
   defaultTenant?: string;
   /** When set, every request but /health needs `Authorization: Bearer <token>`. */
   token?: string;
+  /** Binds the token to one tenant: every request is that tenant's, and naming another is refused. */
+  tokenTenant?: string;
   /** Permits a non-loopback bind without a token; off unless the operator asks. */
   allowUnauthenticatedRemote?: boolean;
   /** Host names accepted in the Host header besides the loopback ones. */
@@ -44,6 +46,7 @@ export interface Daemon {
 
 /** Starts the tracking daemon: a backend (embedded by default) behind the v1 and MLflow-compatible APIs. */
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
+  if (options.tokenTenant && !options.token) throw new Error('a token tenant needs a token');
   const loopback = isLoopback(options.host);
   if (!loopback && !options.token && !options.allowUnauthenticatedRemote) {
     throw new Error(
@@ -55,8 +58,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const router = new Router();
   // One registry for both APIs: each tenant's ownership caches and MLflow Default experiment.
   const tenants = new TenantRegistry((tenant) => backends.forTenant(tenant));
-  mountV1(router, { tenants, listArtifacts: listLocalArtifacts, info: { backend: backends.description, version: VERSION } });
-  mountMlflowApi(router, { tenants, defaultTenant: options.defaultTenant ?? 'default' });
+  const bound = options.tokenTenant ? { boundTenant: options.tokenTenant } : {};
+  mountV1(router, { tenants, listArtifacts: listLocalArtifacts, info: { backend: backends.description, version: VERSION }, ...bound });
+  mountMlflowApi(router, { tenants, defaultTenant: options.defaultTenant ?? 'default', ...bound });
   let http: RunningHttpServer;
   try {
     http = await startHttpServer({

@@ -15,12 +15,17 @@ import { experimentRoutes } from './experiments.ts';
 import { metricRoutes } from './metrics.ts';
 import type { MlflowRoute } from './route.ts';
 import { runRoutes } from './runs.ts';
-import { errorAnswer, parseFields, readRaw } from './wire.ts';
+import { MlflowApiError, errorAnswer, parseFields, readRaw } from './wire.ts';
 
 export interface MlflowApiDeps {
   tenants: TenantRegistry;
   /** The tenant of requests without a `/tenants/{tenant}` prefix. */
   defaultTenant: string;
+  /**
+   * The tenant the daemon's token belongs to, if it is bound to one: it is every request's
+   * tenant, and a `/tenants/{tenant}` prefix naming another is refused.
+   */
+  boundTenant?: string;
 }
 
 /** Every MLflow endpoint this daemon serves. */
@@ -29,7 +34,7 @@ export const MLFLOW_ROUTES: readonly MlflowRoute[] = [...experimentRoutes, ...ru
 function handlerFor(route: MlflowRoute, deps: MlflowApiDeps, defaults: DefaultExperiments): Handler {
   return async (ctx) => {
     try {
-      const tenant = checkTenantId(ctx.params.tenant ?? deps.defaultTenant, 'tenant');
+      const tenant = tenantOf(ctx.params.tenant, deps);
       // The request is checked before the tenant's Default experiment may be created for it.
       const req = parseFields(await readRaw(ctx, route.fields), route.fields);
       const scope = deps.tenants.scope(tenant);
@@ -44,9 +49,20 @@ function handlerFor(route: MlflowRoute, deps: MlflowApiDeps, defaults: DefaultEx
   };
 }
 
+function tenantOf(pathTenant: string | undefined, deps: MlflowApiDeps): string {
+  if (deps.boundTenant !== undefined) {
+    if (pathTenant !== undefined && pathTenant !== deps.boundTenant) {
+      throw new MlflowApiError('PERMISSION_DENIED', `This token belongs to tenant '${deps.boundTenant}', not '${pathTenant}'`, 403);
+    }
+    return deps.boundTenant;
+  }
+  return checkTenantId(pathTenant ?? deps.defaultTenant, 'tenant');
+}
+
 /** Mounts the MLflow-compatible API on the router. */
 export function mountMlflowApi(router: Router, deps: MlflowApiDeps): void {
   checkTenantId(deps.defaultTenant, 'defaultTenant');
+  if (deps.boundTenant !== undefined) checkTenantId(deps.boundTenant, 'boundTenant');
   const defaults = new DefaultExperiments();
   for (const route of MLFLOW_ROUTES) {
     const handler = handlerFor(route, deps, defaults);

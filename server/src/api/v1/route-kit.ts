@@ -13,6 +13,8 @@ export interface V1Deps {
   listArtifacts(artifactUri: string): Promise<string[]>;
   /** Facts for /api/v1/health. */
   info: { backend: string; version: string };
+  /** The tenant the daemon's token belongs to, if bound: X-Tenant-ID may name only that one. */
+  boundTenant?: string;
 }
 
 export interface ApiCall<B, Q> {
@@ -71,7 +73,7 @@ async function prepare(r: ApiRoute, ctx: RequestContext, deps: V1Deps): Promise<
   let tenant = '';
   let scope: TrackingBackend | undefined;
   if (r.tenant) {
-    tenant = tenantOf(ctx);
+    tenant = tenantOf(ctx, deps.boundTenant);
     scope = deps.tenants.scope(tenant);
   }
   let body: unknown;
@@ -89,8 +91,9 @@ async function prepare(r: ApiRoute, ctx: RequestContext, deps: V1Deps): Promise<
   return { scope: scope as TrackingBackend, tenant, params: ctx.params, body, query };
 }
 
-function tenantOf(ctx: RequestContext): string {
+function tenantOf(ctx: RequestContext, bound: string | undefined): string {
   const raw = ctx.headers[TENANT_HEADER];
+  if ((raw === undefined || raw === '') && bound !== undefined) return bound;
   if (raw === undefined || raw === '') {
     throw new HttpError(400, 'missing_tenant', 'the X-Tenant-ID header is required', 'X-Tenant-ID');
   }
@@ -106,6 +109,9 @@ function tenantOf(ctx: RequestContext): string {
       'X-Tenant-ID must be 1-63 characters of lowercase letters, digits and "-"',
       'X-Tenant-ID',
     );
+  }
+  if (bound !== undefined && tenant !== bound) {
+    throw new HttpError(403, 'forbidden', `this token belongs to tenant '${bound}', not '${tenant}'`, 'X-Tenant-ID');
   }
   return tenant;
 }
