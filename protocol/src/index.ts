@@ -3,8 +3,8 @@
  * no DOM and no Node modules.
  */
 
-/** The name of the experiment/run tag that records the owning tenant. */
-export const TENANT_TAG = 'matih.tenant_id';
-
-/** Tenant ids: lowercase letters, digits and `-`, 1–63 characters. */
-export const TENANT_ID_PATTERN = /^[a-z0-9-]{1,63}$/;
+export * from './requests.ts';
+export * from './rpc.ts';
+export * from './settings.ts';
+export * from './views.ts';
+export * from './tenancy.ts';
