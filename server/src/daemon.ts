@@ -59,7 +59,13 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   // One registry for both APIs: each tenant's ownership caches and MLflow Default experiment.
   const tenants = new TenantRegistry((tenant) => backends.forTenant(tenant));
   const bound = options.tokenTenant ? { boundTenant: options.tokenTenant } : {};
-  mountV1(router, { tenants, listArtifacts: listLocalArtifacts, info: { backend: backends.description, version: VERSION }, ...bound });
+  mountV1(router, {
+    tenants,
+    listArtifacts: listLocalArtifacts,
+    info: { backend: backends.description, version: VERSION },
+    outboxHealth: () => backends.outboxHealth(),
+    ...bound,
+  });
   mountMlflowApi(router, { tenants, defaultTenant: options.defaultTenant ?? 'default', ...bound });
   let http: RunningHttpServer;
   try {

@@ -94,4 +94,36 @@ describe('the daemon on a real MLflow server', () => {
       await d.stop();
     }
   });
+
+  // Last: it stops and restarts the shared server.
+  test('writes acknowledged while the server is down all arrive after it is back', async () => {
+    const d = await startTestDaemon({ backend: { kind: 'mlflow', uri: server.url } });
+    try {
+      const t = { tenant: 'acme' };
+      const exp = await d.call('POST', '/api/v1/experiments', { ...t, body: { name: 'outage' } });
+      const run = (await d.call('POST', '/api/v1/experiments/runs', { ...t, body: { experiment_id: exp.body.id } })).body;
+      const log = (from: number) =>
+        d.call('POST', `/api/v1/experiments/runs/${run.id}/log-batch`, {
+          ...t,
+          body: { metrics: Array.from({ length: 100 }, (_, i) => ({ key: 'loss', value: from + i, step: from + i })) },
+        });
+      assert.equal((await log(0)).status, 200);
+      await server.kill();
+      for (const from of [100, 200, 300]) assert.equal((await log(from)).status, 200);
+      const during = await d.call('GET', '/api/v1/health', { tenant: null });
+      assert.equal(during.body.outbox.queued, 3);
+      assert.equal(during.body.outbox.dropped, 0);
+      await server.restart();
+      let queued = 3;
+      for (let i = 0; i < 100 && queued > 0; i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        queued = (await d.call('GET', '/api/v1/health', { tenant: null })).body.outbox.queued;
+      }
+      assert.equal(queued, 0);
+      const hist = await d.call('GET', `/api/v1/experiments/runs/${run.id}/metrics/history?key=loss&max_results=1000`, t);
+      assert.deepEqual(hist.body.points.map((p: { step: number }) => p.step), Array.from({ length: 400 }, (_, i) => i));
+    } finally {
+      await d.stop();
+    }
+  });
 });

@@ -2,6 +2,7 @@ import type { TrackingBackend } from '../tracking/backend.ts';
 import { TrackingError, invalid } from '../tracking/errors.ts';
 import { EmbeddedBackend } from '../tracking/embedded/embedded-backend.ts';
 import { type MlflowAuth, MlflowBackend } from '../tracking/mlflow/index.ts';
+import { OutboxBackend } from '../outbox/index.ts';
 
 /** Which store the daemon tracks into. */
 export type BackendConfig =
@@ -36,24 +37,40 @@ export function mlflowAuthFromEnv(env: NodeJS.ProcessEnv = process.env): MlflowA
 const WORKSPACE_NAME = /^(?!.*--)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const RESERVED_WORKSPACES = new Set(['workspaces', 'api', 'ajax-api', 'static-files']);
 
+/** What the health endpoint shows of the outboxes: totals only, never run ids or messages. */
+export interface OutboxHealth {
+  queued: number;
+  bytes: number;
+  deadLetters: number;
+  dropped: number;
+  delivered: number;
+  lastSuccessfulFlush: string | null;
+  lastErrorCode: string | null;
+}
+
 /**
  * The backends of one daemon: one shared backend, or with workspaces one MLflow client per
- * tenant (each sends its own `X-MLFLOW-WORKSPACE`). Closing closes them all.
+ * tenant (each sends its own `X-MLFLOW-WORKSPACE`). An MLflow backend always sits behind a
+ * durable outbox, so writes the daemon acknowledged survive the server being down. Closing
+ * closes them all.
  */
 export class BackendSet {
   readonly description: string;
   private readonly config: BackendConfig;
   private readonly shared: TrackingBackend | undefined;
   private readonly perTenant = new Map<string, TrackingBackend>();
+  private readonly outboxes: OutboxBackend[] = [];
+  private readonly dataDir: string;
 
   constructor(config: BackendConfig, dataDir: string) {
     this.config = config;
+    this.dataDir = dataDir;
     if (config.kind === 'embedded') {
       this.shared = EmbeddedBackend.open({ dataDir });
       this.description = 'embedded';
     } else {
       new URL(config.uri); // a malformed URI fails here, at start-up, not on the first request
-      this.shared = config.workspaces ? undefined : new MlflowBackend({ uri: config.uri, ...(config.auth ? { auth: config.auth } : {}) });
+      this.shared = config.workspaces ? undefined : this.buffered(config, undefined);
       this.description = `mlflow ${new URL(config.uri).origin}${config.workspaces ? ' (workspace per tenant)' : ''}`;
     }
   }
@@ -64,15 +81,45 @@ export class BackendSet {
     const config = this.config as Extract<BackendConfig, { kind: 'mlflow' }>;
     let backend = this.perTenant.get(tenantId);
     if (!backend) {
-      const workspace = workspaceFor(tenantId, config.workspaces!);
-      backend = new MlflowBackend({ uri: config.uri, workspace, ...(config.auth ? { auth: config.auth } : {}) });
+      backend = this.buffered(config, workspaceFor(tenantId, config.workspaces!));
       this.perTenant.set(tenantId, backend);
     }
     return backend;
   }
 
+  /** Totals over every outbox, or undefined on the embedded store. */
+  outboxHealth(): OutboxHealth | undefined {
+    if (this.outboxes.length === 0) return undefined;
+    const total: OutboxHealth = { queued: 0, bytes: 0, deadLetters: 0, dropped: 0, delivered: 0, lastSuccessfulFlush: null, lastErrorCode: null };
+    let last = 0;
+    for (const outbox of this.outboxes) {
+      const s = outbox.stats();
+      total.queued += s.queued.entries;
+      total.bytes += s.queued.bytes;
+      total.deadLetters += s.deadLetters;
+      total.dropped += s.dropped.spoolFull + s.dropped.spoolError + s.dropped.deadLettersDiscarded;
+      total.delivered += s.delivered;
+      if (s.lastSuccessfulFlush !== null && s.lastSuccessfulFlush > last) last = s.lastSuccessfulFlush;
+      total.lastErrorCode ??= s.lastError?.code ?? null;
+    }
+    total.lastSuccessfulFlush = last ? new Date(last).toISOString() : null;
+    return total;
+  }
+
   async close(): Promise<void> {
+    // Outboxes close their MLflow client too.
     await Promise.all([this.shared?.close(), ...[...this.perTenant.values()].map((b) => b.close())]);
+  }
+
+  private buffered(config: Extract<BackendConfig, { kind: 'mlflow' }>, workspace: string | undefined): TrackingBackend {
+    const inner = new MlflowBackend({
+      uri: config.uri,
+      ...(workspace ? { workspace } : {}),
+      ...(config.auth ? { auth: config.auth } : {}),
+    });
+    const outbox = OutboxBackend.open(inner, { dataDir: this.dataDir, fileName: workspace ? `outbox-${workspace}.db` : 'outbox.db' });
+    this.outboxes.push(outbox);
+    return outbox;
   }
 }
 

@@ -10,7 +10,10 @@ export const V1_PUBLIC_PATHS = ['/health', '/api/v1/health', '/api/v1/openapi.js
 /** Mounts the seed's REST API (`/api/v1`) on the router. */
 export function mountV1(router: Router, deps: V1Deps): ApiRoute[] {
   const routes = [...experimentRoutes, ...runRoutes];
-  const health = async () => ({ status: 'ok', backend: deps.info.backend, version: deps.info.version });
+  const health = async () => {
+    const outbox = deps.outboxHealth?.();
+    return { status: 'ok', backend: deps.info.backend, version: deps.info.version, ...(outbox ? { outbox } : {}) };
+  };
   const meta = [
     route({ method: 'GET', path: '/health', summary: 'Liveness', tenant: false, status: 200, handle: health }),
     route({ method: 'GET', path: '/api/v1/health', summary: 'Liveness and backend', tenant: false, status: 200, handle: health }),

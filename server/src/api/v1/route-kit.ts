@@ -13,6 +13,8 @@ export interface V1Deps {
   listArtifacts(artifactUri: string): Promise<string[]>;
   /** Facts for /api/v1/health. */
   info: { backend: string; version: string };
+  /** Live totals of the outbox in front of an MLflow server, if there is one. */
+  outboxHealth?: () => unknown;
   /** The tenant the daemon's token belongs to, if bound: X-Tenant-ID may name only that one. */
   boundTenant?: string;
 }
