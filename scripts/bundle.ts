@@ -16,4 +16,6 @@ const common = {
 await Promise.all([
   build({ ...common, entryPoints: ['client/src/extension.ts'], outfile: 'dist/client/extension.cjs', external: ['vscode'] }),
   build({ ...common, entryPoints: ['server/src/cli.ts'], outfile: 'dist/server/matihd.cjs' }),
+  // The daemon as the extension starts it (LSP over IPC); node:sqlite is loaded lazily inside.
+  build({ ...common, entryPoints: ['server/src/lsp/main.ts'], outfile: 'dist/server/lsp.cjs' }),
 ]);

@@ -1,10 +1,12 @@
 /**
  * Types shared by the extension, the daemon and the webviews. This module imports no `vscode`,
- * no DOM and no Node modules.
+ * no DOM and no Node modules (zod is its one dependency).
  */
 
+export * from './discovery.ts';
+export * from './params.ts';
 export * from './requests.ts';
 export * from './rpc.ts';
 export * from './settings.ts';
-export * from './views.ts';
 export * from './tenancy.ts';
+export * from './views.ts';

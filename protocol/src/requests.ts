@@ -1,20 +1,51 @@
 /**
  * Every message between the extension and the daemon, one namespace (object) per area.
- * docs/protocol.md lists them; keep the two in step.
+ * docs/protocol.md lists them with their errors; keep the two in step.
  */
+import {
+  EmptyParams,
+  ExperimentRef,
+  ExperimentsCreateParams,
+  ExperimentsListParams,
+  ExperimentsUpdateParams,
+  FilterParams,
+  RunRef,
+  RunsCompareParams,
+  RunsCreateParams,
+  RunsDeleteTagParams,
+  RunsListParams,
+  RunsMetricHistoryParams,
+  RunsSetTagParams,
+  RunsUpdateParams,
+  SetCredentialsParams,
+  TenantsListParams,
+  TestConnectionParams,
+} from './params.ts';
 import { notification, request } from './rpc.ts';
-import type { BackendCredentials, DaemonSettings } from './settings.ts';
-import type { DaemonStatus, ExperimentView, PageView, RunStatusName, RunView } from './views.ts';
+import type {
+  CompareView,
+  DaemonStatus,
+  ExperimentView,
+  MetricHistoryView,
+  PageView,
+  RunView,
+  TenantListView,
+} from './views.ts';
 
-/** The daemon itself: status, settings, credentials, connection tests. */
+/** The daemon itself: status, credentials, connection tests. Settings arrive by `workspace/didChangeConfiguration`. */
 export const Daemon = {
   /** Backend, data directory, HTTP listener and health. */
-  status: request<Record<string, never>, DaemonStatus>('matih/daemon/status'),
-  /** New credentials from SecretStorage (sent at start and after the user changes them). */
-  setCredentials: request<{ credentials: BackendCredentials }, void>('matih/daemon/setCredentials'),
-  /** Tries an MLflow server without switching to it; answers a readable problem or ok. */
-  testConnection: request<{ uri: string; credentials: BackendCredentials }, { ok: boolean; message: string }>(
+  status: request<typeof EmptyParams, DaemonStatus>('matih/daemon/status', EmptyParams),
+  /**
+   * New credentials from SecretStorage (sent after the user changes them; at start they come in
+   * the initialization options). With an MLflow backend the daemon reconnects with them.
+   * Never logged, never written to disk.
+   */
+  setCredentials: request<typeof SetCredentialsParams, null>('matih/daemon/setCredentials', SetCredentialsParams),
+  /** Tries an MLflow server without switching to it: ok, or a readable problem. Never fails. */
+  testConnection: request<typeof TestConnectionParams, { ok: boolean; message: string }>(
     'matih/daemon/testConnection',
+    TestConnectionParams,
   ),
   /** Sent by the daemon when its status changes (backend switched, became unhealthy, recovered). */
   statusChanged: notification<DaemonStatus>('matih/daemon/statusChanged'),
@@ -22,64 +53,56 @@ export const Daemon = {
 
 /** Tenants: those configured plus those the backend already holds. */
 export const Tenants = {
-  list: request<{ configured: string[] }, { tenants: string[] }>('matih/tenants/list'),
+  list: request<typeof TenantsListParams, TenantListView>('matih/tenants/list', TenantsListParams),
 } as const;
 
 /** Experiments of one tenant. */
 export const Experiments = {
-  list: request<
-    { tenant: string; showArchived: boolean; pageToken?: string; maxResults?: number },
-    PageView<ExperimentView>
-  >('matih/experiments/list'),
-  get: request<{ tenant: string; experimentId: string }, ExperimentView>('matih/experiments/get'),
-  create: request<
-    { tenant: string; name: string; description?: string; tags?: Record<string, string> },
-    ExperimentView
-  >('matih/experiments/create'),
-  /** Rename, change the description, set tags (a null value removes the tag). */
-  update: request<
-    { tenant: string; experimentId: string; name?: string; description?: string; tags?: Record<string, string | null> },
-    ExperimentView
-  >('matih/experiments/update'),
-  archive: request<{ tenant: string; experimentId: string }, ExperimentView>('matih/experiments/archive'),
-  restore: request<{ tenant: string; experimentId: string }, ExperimentView>('matih/experiments/restore'),
+  list: request<typeof ExperimentsListParams, PageView<ExperimentView>>('matih/experiments/list', ExperimentsListParams),
+  get: request<typeof ExperimentRef, ExperimentView>('matih/experiments/get', ExperimentRef),
+  create: request<typeof ExperimentsCreateParams, ExperimentView>('matih/experiments/create', ExperimentsCreateParams),
+  /** Rename, change the description, set tags (a null value removes the tag). Refused while archived. */
+  update: request<typeof ExperimentsUpdateParams, ExperimentView>('matih/experiments/update', ExperimentsUpdateParams),
+  /** Archives the experiment and its runs; archiving an archived one is not an error. */
+  archive: request<typeof ExperimentRef, ExperimentView>('matih/experiments/archive', ExperimentRef),
+  /** Restores the experiment and its runs; restoring an active one is not an error. */
+  restore: request<typeof ExperimentRef, ExperimentView>('matih/experiments/restore', ExperimentRef),
 } as const;
 
 /** Runs of one tenant. */
 export const Runs = {
-  list: request<
-    {
-      tenant: string;
-      experimentId: string;
-      showArchived: boolean;
-      /** MLflow filter syntax, e.g. `metrics.accuracy > 0.9 and params.model = 'xgboost'`. */
-      filter?: string;
-      /** e.g. `['metrics.accuracy DESC']`; default newest first. */
-      orderBy?: string[];
-      pageToken?: string;
-      maxResults?: number;
-    },
-    PageView<RunView>
-  >('matih/runs/list'),
-  get: request<{ tenant: string; runId: string }, RunView>('matih/runs/get'),
-  create: request<{ tenant: string; experimentId: string; name?: string; tags?: Record<string, string> }, RunView>(
-    'matih/runs/create',
-  ),
-  /** Rename, or set the status (a final status without an end time ends the run now). */
-  update: request<{ tenant: string; runId: string; name?: string; status?: RunStatusName }, RunView>('matih/runs/update'),
-  setTag: request<{ tenant: string; runId: string; key: string; value: string }, RunView>('matih/runs/setTag'),
-  archive: request<{ tenant: string; runId: string }, RunView>('matih/runs/archive'),
-  restore: request<{ tenant: string; runId: string }, RunView>('matih/runs/restore'),
+  list: request<typeof RunsListParams, PageView<RunView>>('matih/runs/list', RunsListParams),
+  get: request<typeof RunRef, RunView>('matih/runs/get', RunRef),
+  create: request<typeof RunsCreateParams, RunView>('matih/runs/create', RunsCreateParams),
+  /** Rename, or set the status (a final status ends the run now). */
+  update: request<typeof RunsUpdateParams, RunView>('matih/runs/update', RunsUpdateParams),
+  setTag: request<typeof RunsSetTagParams, RunView>('matih/runs/setTag', RunsSetTagParams),
+  deleteTag: request<typeof RunsDeleteTagParams, RunView>('matih/runs/deleteTag', RunsDeleteTagParams),
+  archive: request<typeof RunRef, RunView>('matih/runs/archive', RunRef),
+  /** Refused while the run's experiment is archived: restore the experiment first. */
+  restore: request<typeof RunRef, RunView>('matih/runs/restore', RunRef),
+  /** Every logged point of one metric, paged. */
+  metricHistory: request<typeof RunsMetricHistoryParams, MetricHistoryView>('matih/runs/metricHistory', RunsMetricHistoryParams),
+  /** Latest metrics side by side with the best run per metric, and params. */
+  compare: request<typeof RunsCompareParams, CompareView>('matih/runs/compare', RunsCompareParams),
 } as const;
 
 /** Input checks the extension runs while the user types (the same rules as the daemon). */
 export const Validate = {
   /** Checks a run filter; answers the daemon's message when it is invalid. */
-  runFilter: request<{ filter: string }, { ok: true } | { ok: false; message: string }>('matih/validate/runFilter'),
+  runFilter: request<typeof FilterParams, { ok: true } | { ok: false; message: string }>('matih/validate/runFilter', FilterParams),
+  /** Checks an experiment filter (plain names, as `Experiments.list` takes it). */
+  experimentFilter: request<typeof FilterParams, { ok: true } | { ok: false; message: string }>(
+    'matih/validate/experimentFilter',
+    FilterParams,
+  ),
 } as const;
 
-/** The settings the daemon starts with (initialization options). */
-export interface InitializationOptions {
-  settings: DaemonSettings;
-  credentials: BackendCredentials;
-}
+/** Every request the daemon answers, for registration and for tests that check none is missing. */
+export const ALL_REQUESTS = [
+  ...Object.values(Daemon).filter((d) => 'params' in d),
+  ...Object.values(Tenants),
+  ...Object.values(Experiments),
+  ...Object.values(Runs),
+  ...Object.values(Validate),
+].map((d) => d.method);
