@@ -1,9 +1,44 @@
-import type { ExtensionContext } from 'vscode';
-
 /**
- * The extension's entry point. The sidebar, commands and the daemon it starts arrive with the
- * extension issue; until then the product runs as the standalone daemon (`npm start`).
+ * The extension's entry point: wires the daemon owner, the status bar item, the sidebar and the
+ * commands together, and nothing else. The daemon starts in the background so activation never
+ * waits on it; everything that needs it waits (or says it is not running) on its own.
  */
-export function activate(_context: ExtensionContext): void {}
+// First: configures zod before the protocol's schemas are built (see zodSetup.ts).
+import './zodSetup.ts';
+import { window } from 'vscode';
+import type { ExtensionContext } from 'vscode';
+import { registerCommands } from './commands/index.ts';
+import { CredentialStore } from './config/credentials.ts';
+import { Settings } from './config/settings.ts';
+import { DaemonClient } from './daemon/daemonClient.ts';
+import { DaemonStatusItem } from './daemon/statusItem.ts';
+import { ExperimentsTree } from './views/experimentsTree.ts';
+import { RunQueryStore } from './views/runQueryStore.ts';
 
-export function deactivate(): void {}
+let daemon: DaemonClient | undefined;
+
+export function activate(context: ExtensionContext): void {
+  const log = window.createOutputChannel('MATIH Experiments', { log: true });
+  const settings = new Settings(log);
+  const credentials = new CredentialStore(context.secrets);
+  daemon = new DaemonClient(context, settings, credentials, log);
+  const tree = new ExperimentsTree(daemon, settings, new RunQueryStore(context.workspaceState));
+  const deps = { context, daemon, settings, credentials, tree, log };
+  context.subscriptions.push(
+    log,
+    settings,
+    credentials,
+    daemon,
+    new DaemonStatusItem(daemon, settings),
+    tree,
+    ...registerCommands(deps),
+  );
+  void daemon.start();
+}
+
+/** Stops the daemon and waits for it, so no orphan process outlives the window. */
+export async function deactivate(): Promise<void> {
+  const owner = daemon;
+  daemon = undefined;
+  await owner?.stop();
+}
