@@ -135,8 +135,10 @@ describe('MLflow API: metric history', () => {
         { key: 'lat', value: 1, timestamp: 1000, step: 0, run_id: sorted[1] },
       ],
     });
+    // Under /api it is one more MLflow path this server does not serve.
     const notApi = await s.get('metrics/get-history-bulk', { run_id: ids, metric_key: 'lat' });
-    assert.equal(notApi.status, 404);
+    assert.equal(notApi.status, 501);
+    assert.equal(notApi.body.error_code, 'NOT_IMPLEMENTED');
     const noRuns = await s.get('metrics/get-history-bulk', { metric_key: 'lat' }, { ajax: true });
     assert.deepEqual(noRuns.body, invalid('GetMetricHistoryBulk request must specify at least one run_id.'));
     const noKey = await s.get('metrics/get-history-bulk', { run_id: ids }, { ajax: true });

@@ -230,18 +230,15 @@ describe('MLflow API: runs', () => {
     assert.equal(tooMany.status, 400);
   });
 
-  test('log-inputs: an empty call succeeds, datasets are refused as not implemented', async () => {
+  test('log-inputs: an empty call succeeds, data sets are stored (run-inputs.test.ts has the rest)', async () => {
     const id = await newRun();
     assert.deepEqual((await s.post('runs/log-inputs', { run_id: id })).body, {});
     const ds = await s.post('runs/log-inputs', {
       run_id: id,
       datasets: [{ dataset: { name: 'd', digest: 'abc', source_type: 'local', source: '{}' } }],
     });
-    assert.equal(ds.status, 501);
-    assert.deepEqual(ds.body, {
-      error_code: 'NOT_IMPLEMENTED',
-      message: 'Logging dataset and model inputs is not supported by this server; metrics, params and tags are.',
-    });
+    assert.equal(ds.status, 200);
+    assert.deepEqual((await getRun(id)).inputs, { dataset_inputs: [{ dataset: { name: 'd', digest: 'abc', source_type: 'local', source: '{}' } }] });
     assert.equal((await s.post('runs/log-inputs', { run_id: 'f'.repeat(32) })).status, 404);
     assert.deepEqual((await s.post('runs/log-inputs', {})).body, missing('run_id'));
   });

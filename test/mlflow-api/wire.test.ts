@@ -94,8 +94,9 @@ describe('MLflow API: wire format', () => {
           });
           const body = (await res.json()) as Record<string, unknown>;
           if (route.ajaxOnly && !ajax) {
-            assert.equal(res.status, 404, path);
-            assert.equal('error' in body, true);
+            // Not served there: the catch-all's NOT_IMPLEMENTED, as for any unknown MLflow path.
+            assert.equal(res.status, 501, path);
+            assert.equal(body.error_code, 'NOT_IMPLEMENTED');
           } else {
             // Mounted: the answer is MLflow's, success or an MLflow-shaped error.
             assert.equal('error' in body, false, `${route.method} ${path}: ${JSON.stringify(body)}`);
@@ -105,13 +106,14 @@ describe('MLflow API: wire format', () => {
     }
   });
 
-  test('the HTTP layer\'s own refusals: wrong method, missing content type, unknown endpoint', async () => {
+  test('the HTTP layer\'s own refusals: wrong method, missing content type; an unknown endpoint is NOT_IMPLEMENTED', async () => {
     const method = await s.call('GET', 'runs/create');
     assert.equal(method.status, 405);
     const type = await fetch(s.url + endpointPath('experiments/create'), { method: 'POST', body: '{"name":"x"}' });
     assert.equal(type.status, 415);
     const unknown = await s.get('runs/nope');
-    assert.equal(unknown.status, 404);
+    assert.equal(unknown.status, 501);
+    assert.equal(unknown.body.error_code, 'NOT_IMPLEMENTED');
   });
 
   test('errors carry exactly error_code and message', async () => {

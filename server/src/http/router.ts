@@ -33,7 +33,8 @@ export type RouteMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 const METHODS: ReadonlySet<string> = new Set<RouteMethod>(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
 
-type Segment = { kind: 'literal'; value: string } | { kind: 'param'; name: string };
+/** `rest` is a trailing `*name`: one or more remaining segments (a catch-all under a prefix). */
+type Segment = { kind: 'literal'; value: string } | { kind: 'param'; name: string } | { kind: 'rest'; name: string };
 
 interface Route {
   method: RouteMethod;
@@ -92,7 +93,15 @@ function splitSegments(path: string): string[] {
 function parsePattern(pattern: string): Segment[] {
   if (!pattern.startsWith('/')) throw new Error(`Route pattern must start with '/': ${pattern}`);
   const seen = new Set<string>();
-  return splitSegments(pattern).map((s): Segment => {
+  const parts = splitSegments(pattern);
+  return parts.map((s, i): Segment => {
+    if (s.startsWith('*')) {
+      if (i !== parts.length - 1) throw new Error(`A catch-all must be the last segment of route ${pattern}`);
+      const name = s.slice(1);
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`Bad parameter name '${s}' in route ${pattern}`);
+      if (seen.has(name)) throw new Error(`Duplicate parameter '${name}' in route ${pattern}`);
+      return { kind: 'rest', name };
+    }
     if (!s.startsWith(':')) return { kind: 'literal', value: s };
     const name = s.slice(1);
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`Bad parameter name '${s}' in route ${pattern}`);
@@ -104,23 +113,31 @@ function parsePattern(pattern: string): Segment[] {
 
 /** Two patterns with the same shape would be ambiguous, whatever their parameter names. */
 function shapeOf(segments: Segment[]): string {
-  return segments.map((s) => (s.kind === 'literal' ? `=${s.value}` : ':')).join('/');
+  return segments.map((s) => (s.kind === 'literal' ? `=${s.value}` : s.kind === 'param' ? ':' : '*')).join('/');
+}
+
+function isCatchAll(route: Route): boolean {
+  return route.segments[route.segments.length - 1]?.kind === 'rest';
 }
 
 function matches(route: Route, segments: string[]): boolean {
-  if (route.segments.length !== segments.length) return false;
+  const catchAll = isCatchAll(route);
+  if (catchAll ? segments.length < route.segments.length : route.segments.length !== segments.length) return false;
   return route.segments.every((s, i) => {
     const actual = segments[i] as string;
-    return s.kind === 'literal' ? s.value === actual : actual !== '';
+    if (s.kind === 'literal') return s.value === actual;
+    return s.kind === 'rest' || actual !== '';
   });
 }
 
-/** Negative when `a` is more specific: the first segment where they differ is a literal in `a`. */
+const RANK: Record<Segment['kind'], number> = { literal: 0, param: 1, rest: 2 };
+
+/** Negative when `a` is more specific: at the first segment where they differ, `a` has the literal (or the parameter). */
 function compareSpecificity(a: Route, b: Route): number {
   for (let i = 0; i < a.segments.length; i++) {
     const ka = a.segments[i]?.kind;
     const kb = b.segments[i]?.kind;
-    if (ka !== kb) return ka === 'literal' ? -1 : 1;
+    if (ka !== kb) return RANK[ka ?? 'rest'] - RANK[kb ?? 'rest'];
   }
   return 0;
 }
@@ -128,7 +145,9 @@ function compareSpecificity(a: Route, b: Route): number {
 /**
  * A table of routes. Literal segments win over parameters at the first segment where two
  * matching routes differ, so `/api/v1/experiments/runs` beats `/api/v1/experiments/:id`
- * whatever the order of registration.
+ * whatever the order of registration. A pattern ending in `*name` is a catch-all: it answers only
+ * paths no other route matches with any method, so a known path with the wrong method is still a
+ * 405, and `params.name` holds the rest of the path.
  */
 export class Router {
   readonly #routes: Route[] = [];
@@ -154,7 +173,8 @@ export class Router {
    * but none the method, the answer lists the allowed methods for the `Allow` header.
    */
   match(method: string, segments: string[]): RouteMatch {
-    const candidates = this.#routes.filter((r) => matches(r, segments));
+    let candidates = this.#routes.filter((r) => matches(r, segments));
+    if (candidates.some((r) => !isCatchAll(r))) candidates = candidates.filter((r) => !isCatchAll(r));
     if (candidates.length === 0) return { kind: 'not_found' };
     const wanted = method === 'HEAD' ? 'GET' : method;
     const best = candidates.filter((r) => r.method === wanted).sort(compareSpecificity)[0];
@@ -166,6 +186,7 @@ export class Router {
     const params: Record<string, string> = {};
     best.segments.forEach((s, i) => {
       if (s.kind === 'param') params[s.name] = segments[i] as string;
+      else if (s.kind === 'rest') params[s.name] = segments.slice(i).join('/');
     });
     return { kind: 'found', handler: best.handler, params, pattern: best.pattern };
   }

@@ -1,6 +1,17 @@
 import { TENANT_TAG } from '../../../protocol/src/index.ts';
 import type { TrackingBackend } from '../tracking/backend.ts';
 import { TrackingError, experimentNotFound, invalid, runNotFound } from '../tracking/errors.ts';
+import { ModelsNotSupportedError, loggedModelNotFound, supportsModels, unknownMetricModel } from '../tracking/models-backend.ts';
+import type {
+  CreateLoggedModelInput,
+  KeyValue,
+  LogInputsInput,
+  LogOutputsInput,
+  LoggedModel,
+  LoggedModelStatus,
+  ModelsBackend,
+  SearchLoggedModelsInput,
+} from '../tracking/models-backend.ts';
 import type {
   CreateExperimentInput,
   CreateRunInput,
@@ -28,13 +39,15 @@ const OWNERSHIP_CACHE_SIZE = 10_000;
  * Everything another tenant owns answers exactly like something that does not exist, and no
  * search or listing ever returns another tenant's objects.
  */
-export class TenantScope implements TrackingBackend {
+export class TenantScope implements TrackingBackend, ModelsBackend {
   readonly tenantId: string;
   private readonly backend: TrackingBackend;
   private readonly prefix: string;
   /** Experiment and run ids known to be this tenant's; ownership never changes once made. */
   private readonly ownedExperiments = new Set<string>();
   private readonly ownedRuns = new Set<string>();
+  /** Logged models known to be in one of this tenant's experiments. */
+  private readonly ownedModels = new Set<string>();
 
   constructor(backend: TrackingBackend, tenantId: string) {
     this.tenantId = checkTenantId(tenantId);
@@ -128,6 +141,16 @@ export class TenantScope implements TrackingBackend {
   async logBatch(runId: string, batch: LogBatchInput): Promise<void> {
     batch.tags?.forEach((t, i) => refuseTenantTag(t.key, `tags[${i}].key`));
     await this.ownedRun(runId);
+    // A point naming another tenant's model would land in that model: refused like a missing one.
+    const checked = new Set<string>();
+    for (const [i, m] of (batch.metrics ?? []).entries()) {
+      if (m.modelId === undefined || checked.has(m.modelId)) continue;
+      checked.add(m.modelId);
+      await this.ownedModel(m.modelId).catch((err: unknown) => {
+        if (isNotFound(err)) throw unknownMetricModel(m.modelId!, `metrics[${i}].model_id`);
+        throw err;
+      });
+    }
     await this.backend.logBatch(runId, batch);
   }
 
@@ -152,6 +175,71 @@ export class TenantScope implements TrackingBackend {
   async getMetricHistory(runId: string, key: string, input: MetricHistoryInput): Promise<Page<Metric>> {
     await this.ownedRun(runId);
     return this.backend.getMetricHistory(runId, key, input);
+  }
+
+  // Logged models belong to their experiment's tenant; another tenant's answers like a missing one.
+
+  async createLoggedModel(input: CreateLoggedModelInput): Promise<LoggedModel> {
+    await this.ownedExperiment(input.experimentId);
+    const model = await this.models().createLoggedModel(input);
+    remember(this.ownedModels, model.modelId);
+    return model;
+  }
+
+  async getLoggedModel(modelId: string, options: { allowDeleted?: boolean } = {}): Promise<LoggedModel> {
+    const model = await this.models().getLoggedModel(modelId, options).catch(hideMissingModel(modelId));
+    await this.checkModelOwner(model);
+    return model;
+  }
+
+  async finalizeLoggedModel(modelId: string, status: LoggedModelStatus): Promise<LoggedModel> {
+    await this.ownedModel(modelId);
+    return this.models().finalizeLoggedModel(modelId, status);
+  }
+
+  async deleteLoggedModel(modelId: string): Promise<void> {
+    await this.ownedModel(modelId);
+    await this.models().deleteLoggedModel(modelId);
+  }
+
+  async setLoggedModelTags(modelId: string, tags: KeyValue[]): Promise<void> {
+    await this.ownedModel(modelId);
+    await this.models().setLoggedModelTags(modelId, tags);
+  }
+
+  async deleteLoggedModelTag(modelId: string, key: string): Promise<void> {
+    await this.ownedModel(modelId);
+    await this.models().deleteLoggedModelTag(modelId, key);
+  }
+
+  async logLoggedModelParams(modelId: string, params: KeyValue[]): Promise<void> {
+    await this.ownedModel(modelId);
+    await this.models().logLoggedModelParams(modelId, params);
+  }
+
+  async searchLoggedModels(input: SearchLoggedModelsInput): Promise<Page<LoggedModel>> {
+    const models = this.models();
+    const owned: string[] = [];
+    for (const id of input.experimentIds) {
+      if (await this.isOwnedExperiment(id)) owned.push(id);
+    }
+    if (owned.length === 0) return { items: [] };
+    const page = await models.searchLoggedModels({ ...input, experimentIds: owned });
+    // The experiment ids already confine the search; this keeps a backend quirk from leaking.
+    return { ...page, items: page.items.filter((m) => owned.includes(m.experimentId)) };
+  }
+
+  /** Model ids are not checked, as in MLflow: naming one records a reference, it reads nothing. */
+  async logInputs(runId: string, inputs: LogInputsInput): Promise<void> {
+    const models = this.models();
+    await this.ownedRun(runId);
+    await models.logInputs(runId, inputs);
+  }
+
+  async logOutputs(runId: string, outputs: LogOutputsInput): Promise<void> {
+    const models = this.models();
+    await this.ownedRun(runId);
+    await models.logOutputs(runId, outputs);
   }
 
   /** The scope does not own the backend; whoever made the backend closes it. */
@@ -196,6 +284,22 @@ export class TenantScope implements TrackingBackend {
     }
   }
 
+  private models(): ModelsBackend {
+    if (!supportsModels(this.backend)) throw new ModelsNotSupportedError();
+    return this.backend;
+  }
+
+  private async ownedModel(modelId: string): Promise<void> {
+    if (this.ownedModels.has(modelId)) return;
+    await this.getLoggedModel(modelId, { allowDeleted: true });
+  }
+
+  private async checkModelOwner(model: LoggedModel): Promise<void> {
+    if (this.ownedModels.has(model.modelId)) return;
+    if (!(await this.isOwnedExperiment(model.experimentId))) throw loggedModelNotFound(model.modelId);
+    remember(this.ownedModels, model.modelId);
+  }
+
   private async ownedRun(runId: string): Promise<void> {
     if (this.ownedRuns.has(runId)) return;
     await this.getRun(runId);
@@ -209,6 +313,14 @@ export class TenantScope implements TrackingBackend {
     }
     remember(this.ownedRuns, runId);
   }
+}
+
+/** Rewrites a backend's not-found of a model into the scope's wording, so a foreign model reads the same. */
+function hideMissingModel(modelId: string): (err: unknown) => never {
+  return (err) => {
+    if (isNotFound(err)) throw loggedModelNotFound(modelId);
+    throw err;
+  };
 }
 
 function refuseTenantTag(key: string, field: string): void {

@@ -37,6 +37,14 @@ export interface Metric {
   /** Epoch milliseconds. */
   timestamp: number;
   step: number;
+  /**
+   * MLflow 3: the logged model this point also belongs to (autolog sends its training metrics
+   * this way), and the data set it was computed on. Only log-batch reads these; run reads
+   * never carry them, as in MLflow.
+   */
+  modelId?: string;
+  datasetName?: string;
+  datasetDigest?: string;
 }
 
 export interface RunInfo {
@@ -63,6 +71,37 @@ export interface RunData {
 export interface Run {
   info: RunInfo;
   data: RunData;
+  /** Data sets and logged models the run used; absent when it has none. */
+  inputs?: RunInputs;
+  /** Logged models the run produced; absent when it has none. */
+  outputs?: RunOutputs;
+}
+
+/** MLflow's Dataset: what a run trained or evaluated on, deduplicated per experiment by (name, digest). */
+export interface Dataset {
+  name: string;
+  digest: string;
+  sourceType: string;
+  source: string;
+  schema?: string;
+  profile?: string;
+}
+
+/** A data set as one run used it; `mlflow.data.context` (train, eval, ...) is one of its tags. */
+export interface DatasetInput {
+  dataset: Dataset;
+  tags: { key: string; value: string }[];
+}
+
+/** MLflow's RunInputs. Run search lists only data sets, as MLflow's does. */
+export interface RunInputs {
+  datasetInputs: DatasetInput[];
+  modelInputs: { modelId: string }[];
+}
+
+/** MLflow's RunOutputs: the logged models a run produced, with the step they were logged at. */
+export interface RunOutputs {
+  modelOutputs: { modelId: string; step: number }[];
 }
 
 /** A page of results; `nextPageToken` is absent on the last page. */

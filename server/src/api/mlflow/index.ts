@@ -5,7 +5,8 @@
  * `/tenants/{tenant}/...`: MLflow clients keep the path of the tracking URI, so
  * `MLFLOW_TRACKING_URI=http://127.0.0.1:PORT/tenants/acme` selects tenant `acme` with no client
  * change. All data goes through the tenant's TenantScope; answers and errors use MLflow's wire
- * format (wire.ts, present.ts).
+ * format (wire.ts, present.ts). Any other MLflow path (`/api/2.0/mlflow/...`, `/api/3.0/mlflow/...`
+ * and their aliases) answers MLflow's NOT_IMPLEMENTED (501) rather than a bare 404.
  */
 import type { Handler, Router } from '../../http/router.ts';
 import { checkTenantId } from '../../tenancy/tenant-id.ts';
@@ -13,7 +14,9 @@ import type { TenantRegistry } from '../../tenancy/tenant-registry.ts';
 import { DefaultExperiments } from './default-experiment.ts';
 import { experimentRoutes } from './experiments.ts';
 import { metricRoutes } from './metrics.ts';
+import { loggedModelRoutes } from './logged-models.ts';
 import type { MlflowRoute } from './route.ts';
+import { runIoRoutes } from './run-io.ts';
 import { runRoutes } from './runs.ts';
 import { MlflowApiError, errorAnswer, parseFields, readRaw } from './wire.ts';
 
@@ -29,7 +32,16 @@ export interface MlflowApiDeps {
 }
 
 /** Every MLflow endpoint this daemon serves. */
-export const MLFLOW_ROUTES: readonly MlflowRoute[] = [...experimentRoutes, ...runRoutes, ...metricRoutes];
+export const MLFLOW_ROUTES: readonly MlflowRoute[] = [
+  ...experimentRoutes,
+  ...runRoutes,
+  ...runIoRoutes,
+  ...metricRoutes,
+  ...loggedModelRoutes,
+];
+
+/** Every method a catch-all answers; HEAD is served by GET. */
+const ALL_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
 function handlerFor(route: MlflowRoute, deps: MlflowApiDeps, defaults: DefaultExperiments): Handler {
   return async (ctx) => {
@@ -39,13 +51,35 @@ function handlerFor(route: MlflowRoute, deps: MlflowApiDeps, defaults: DefaultEx
       const req = parseFields(await readRaw(ctx, route.fields), route.fields);
       const scope = deps.tenants.scope(tenant);
       const ids = await defaults.ids(scope);
-      return { status: 200, body: await route.handle({ tenant, scope, ids, req }) };
+      const { tenant: _, ...params } = ctx.params;
+      return { status: 200, body: await route.handle({ tenant, scope, ids, req, params }) };
     } catch (err) {
       // Anything unexpected goes on to the HTTP layer, which logs it and answers a bare 500.
       const answer = errorAnswer(err);
       if (answer) return answer;
       throw err;
     }
+  };
+}
+
+/**
+ * Any other MLflow path (registered models, traces, artifacts, ...) answers as MLflow answers an
+ * endpoint it does not serve, NOT_IMPLEMENTED (501) in its error shape, so a client reports
+ * "not implemented" instead of a confusing 404. The tenant is checked first, as everywhere.
+ */
+function notImplementedHandler(deps: MlflowApiDeps): Handler {
+  return async (ctx) => {
+    try {
+      tenantOf(ctx.params.tenant, deps);
+    } catch (err) {
+      const answer = errorAnswer(err);
+      if (answer) return answer;
+      throw err;
+    }
+    return {
+      status: 501,
+      body: { error_code: 'NOT_IMPLEMENTED', message: `${ctx.method} ${ctx.path} is not implemented by this server.` },
+    };
   };
 }
 
@@ -70,6 +104,15 @@ export function mountMlflowApi(router: Router, deps: MlflowApiDeps): void {
       const path = `/${root}/2.0/mlflow/${route.path}`;
       router.add(route.method, path, handler);
       router.add(route.method, `/tenants/:tenant${path}`, handler);
+    }
+  }
+  const notImplemented = notImplementedHandler(deps);
+  for (const root of ['api', 'ajax-api']) {
+    for (const version of ['2.0', '3.0']) {
+      for (const method of ALL_METHODS) {
+        router.add(method, `/${root}/${version}/mlflow/*rest`, notImplemented);
+        router.add(method, `/tenants/:tenant/${root}/${version}/mlflow/*rest`, notImplemented);
+      }
     }
   }
 }

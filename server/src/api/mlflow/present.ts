@@ -5,7 +5,8 @@
  * since `JSON.stringify` would turn them into `null`.
  */
 import { TENANT_TAG } from '../../../../protocol/src/index.ts';
-import type { Experiment, Metric, Run, RunInfo, StringMap } from '../../tracking/types.ts';
+import type { LoggedModel, LoggedModelMetric } from '../../tracking/models-backend.ts';
+import type { DatasetInput, Experiment, Metric, Run, RunInfo, StringMap } from '../../tracking/types.ts';
 
 /** Maps a stored experiment id to the id a tenant's clients see (its Default experiment is "0"). */
 export type ShowId = (experimentId: string) => string;
@@ -87,7 +88,64 @@ export function runJson(run: Run, showId: ShowId, options: { outputs: boolean })
     Object.entries(run.data.params).map(([key, value]) => ({ key, value })),
   );
   putList(data, 'tags', keyValueList(run.data.tags));
-  const out: Json = { info: runInfoJson(run.info, showId), data, inputs: {} };
-  if (options.outputs) out.outputs = {};
+  const inputs: Json = {};
+  putList(inputs, 'dataset_inputs', (run.inputs?.datasetInputs ?? []).map(datasetInputJson));
+  putList(inputs, 'model_inputs', (run.inputs?.modelInputs ?? []).map((m) => ({ model_id: m.modelId })));
+  const out: Json = { info: runInfoJson(run.info, showId), data, inputs };
+  if (options.outputs) {
+    const outputs: Json = {};
+    putList(outputs, 'model_outputs', (run.outputs?.modelOutputs ?? []).map((m) => ({ model_id: m.modelId, step: m.step })));
+    out.outputs = outputs;
+  }
   return out;
+}
+
+/** MLflow's DatasetInput: the input tags, then the data set with schema and profile when known. */
+function datasetInputJson(input: DatasetInput): Json {
+  const out: Json = {};
+  putList(out, 'tags', input.tags.map((t) => ({ key: t.key, value: t.value })));
+  const d = input.dataset;
+  const dataset: Json = { name: d.name, digest: d.digest, source_type: d.sourceType, source: d.source };
+  if (d.schema !== undefined) dataset.schema = d.schema;
+  if (d.profile !== undefined) dataset.profile = d.profile;
+  out.dataset = dataset;
+  return out;
+}
+
+/** A logged model's metric point: MLflow's Metric with its data set, model and run. */
+function modelMetricJson(m: LoggedModelMetric): Json {
+  const out = metricJson(m);
+  if (m.datasetName !== undefined) out.dataset_name = m.datasetName;
+  if (m.datasetDigest !== undefined) out.dataset_digest = m.datasetDigest;
+  out.model_id = m.modelId;
+  out.run_id = m.runId;
+  return out;
+}
+
+/**
+ * MLflow's LoggedModel. `model_type` and `source_run_id` are printed even when empty, as MLflow's
+ * server does (it stores "" for them); tags and params by key.
+ */
+export function loggedModelJson(m: LoggedModel, showId: ShowId): Json {
+  const info: Json = {
+    model_id: m.modelId,
+    experiment_id: showId(m.experimentId),
+    name: m.name,
+    creation_timestamp_ms: m.creationTimestamp,
+    last_updated_timestamp_ms: m.lastUpdatedTimestamp,
+    artifact_uri: m.artifactLocation,
+    status: m.status,
+    model_type: m.modelType,
+    source_run_id: m.sourceRunId,
+  };
+  if (m.statusMessage !== undefined) info.status_message = m.statusMessage;
+  const byKey = (map: StringMap) =>
+    Object.entries(map)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([key, value]) => ({ key, value }));
+  putList(info, 'tags', byKey(m.tags));
+  const data: Json = {};
+  putList(data, 'params', byKey(m.params));
+  putList(data, 'metrics', m.metrics.map(modelMetricJson));
+  return { info, data };
 }

@@ -9,9 +9,7 @@ import { runInfoJson, runJson } from './present.ts';
 import type { MlflowRoute } from './route.ts';
 import { DEFAULT_EXPERIMENT_ID } from './default-experiment.ts';
 import {
-  MlflowApiError,
   entryText,
-  invalidParameter,
   keyValues,
   missingValue,
   searchMaxResults,
@@ -42,7 +40,23 @@ function batchMetric(entry: Record<string, unknown>, i: number): Metric {
     value: toDouble(entry.value, path('value')),
     timestamp: toInt(entry.timestamp, path('timestamp')),
     step: step === undefined || step === null || step === '' ? 0 : toInt(step, path('step')),
+    ...modelFields((f) => entryText(entry, f, path(f), false)),
   };
+}
+
+/**
+ * MLflow 3's model and data set fields of a metric point (autolog's training metrics carry
+ * them); an empty one is absent, as MLflow's `Metric.from_proto` reads it.
+ */
+function modelFields(read: (field: string) => string | undefined): Pick<Metric, 'modelId' | 'datasetName' | 'datasetDigest'> {
+  const out: Pick<Metric, 'modelId' | 'datasetName' | 'datasetDigest'> = {};
+  const modelId = read('model_id');
+  const datasetName = read('dataset_name');
+  const datasetDigest = read('dataset_digest');
+  if (modelId) out.modelId = modelId;
+  if (datasetName) out.datasetName = datasetName;
+  if (datasetDigest) out.datasetDigest = datasetDigest;
+  return out;
 }
 
 function entries(list: Record<string, unknown>[] | undefined, field: string): { key: string; value: string }[] {
@@ -162,9 +176,18 @@ export const runRoutes: MlflowRoute[] = [
       value: { kind: 'double', required: true },
       timestamp: { kind: 'int', required: true },
       step: { kind: 'int' },
+      model_id: { kind: 'string' },
+      dataset_name: { kind: 'string' },
+      dataset_digest: { kind: 'string' },
     },
     async handle({ scope, req }) {
-      const metric = { key: req.text('key'), value: req.number('value'), timestamp: req.number('timestamp'), step: req.int('step') ?? 0 };
+      const metric: Metric = {
+        key: req.text('key'),
+        value: req.number('value'),
+        timestamp: req.number('timestamp'),
+        step: req.int('step') ?? 0,
+        ...modelFields((f) => req.string(f)),
+      };
       await scope.logBatch(req.text('run_id'), { metrics: [metric] });
       return {};
     },
@@ -206,30 +229,6 @@ export const runRoutes: MlflowRoute[] = [
         params: entries(req.objects('params'), 'params'),
         tags: entries(req.objects('tags'), 'tags'),
       });
-      return {};
-    },
-  },
-  {
-    method: 'POST',
-    path: 'runs/log-inputs',
-    fields: { ...RUN_ID, datasets: { kind: 'object[]' }, models: { kind: 'object[]' } },
-    async handle({ scope, req }) {
-      const runId = req.text('run_id');
-      const run = await scope.getRun(runId);
-      if (run.info.lifecycleStage !== 'active') {
-        throw invalidParameter(
-          `The run ${runId} must be in the 'active' state. Current state is ${run.info.lifecycleStage}.`,
-        );
-      }
-      // Dropping datasets silently would leave `run.inputs` empty and `datasets.*` filters
-      // matching nothing, with no sign why; an explicit refusal shows up as a client warning.
-      if ((req.objects('datasets') ?? []).length > 0 || (req.objects('models') ?? []).length > 0) {
-        throw new MlflowApiError(
-          'NOT_IMPLEMENTED',
-          'Logging dataset and model inputs is not supported by this server; metrics, params and tags are.',
-          501,
-        );
-      }
       return {};
     },
   },

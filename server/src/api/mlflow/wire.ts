@@ -8,6 +8,7 @@
 import { HttpError } from '../../http/errors.ts';
 import type { HandlerResult, RequestContext } from '../../http/router.ts';
 import { MLFLOW_HTTP_STATUS, TrackingError } from '../../tracking/errors.ts';
+import { ModelsNotSupportedError } from '../../tracking/models-backend.ts';
 
 /** An answer in MLflow's error shape: `{"error_code": ..., "message": ...}` with MLflow's status. */
 export class MlflowApiError extends Error {
@@ -276,6 +277,9 @@ export function keyValues(entries: Record<string, unknown>[] | undefined, field:
 export function errorAnswer(err: unknown): HandlerResult | undefined {
   if (err instanceof MlflowApiError) {
     return { status: err.status, body: { error_code: err.errorCode, message: err.message } };
+  }
+  if (err instanceof ModelsNotSupportedError) {
+    return { status: 501, body: { error_code: 'NOT_IMPLEMENTED', message: err.message } };
   }
   if (err instanceof TrackingError) {
     return { status: MLFLOW_HTTP_STATUS[err.code], body: { error_code: err.code, message: err.message } };

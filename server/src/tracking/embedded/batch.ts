@@ -9,6 +9,7 @@ import { decodePageToken, encodePageToken } from '../search/index.ts';
 import type { LogBatchInput, Metric, MetricHistoryInput, Page } from '../types.ts';
 import { validateLogBatch, validateMaxResults, validateRunId, validateRunName } from '../validation.ts';
 import type { Database } from './database.ts';
+import type { LoggedModelTable } from './logged-models.ts';
 import { RUN_NAME_TAG, decodeMetricValue } from './runs.ts';
 import type { RunTable } from './runs.ts';
 
@@ -50,10 +51,12 @@ const UPSERT_LATEST =
 export class BatchWriter {
   private readonly db: Database;
   private readonly runs: RunTable;
+  private readonly models: LoggedModelTable;
 
-  constructor(db: Database, runs: RunTable) {
+  constructor(db: Database, runs: RunTable, models: LoggedModelTable) {
     this.db = db;
     this.runs = runs;
+    this.models = models;
   }
 
   /** Writes a whole batch or nothing: validation first, then one transaction. */
@@ -68,7 +71,7 @@ export class BatchWriter {
     });
 
     this.db.write(() => {
-      this.runs.activeRow(runId);
+      const run = this.runs.activeRow(runId);
 
       const existing = this.db.stmt('SELECT value FROM params WHERE run_uuid = ? AND key = ?');
       const insertParam = this.db.stmt('INSERT OR IGNORE INTO params (run_uuid, key, value) VALUES (?, ?, ?)');
@@ -95,6 +98,8 @@ export class BatchWriter {
         }
         const upsert = this.db.stmt(UPSERT_LATEST);
         for (const p of latest.values()) upsert.run(runId, p.key, p.value, p.timestamp, p.step, p.isNan);
+        // Points logged with a model id (MLflow 3) also go to that model's metrics.
+        this.models.insertMetrics(runId, run.experiment_id, metrics);
       }
 
       const setTag = this.db.stmt('INSERT OR REPLACE INTO tags (run_uuid, key, value) VALUES (?, ?, ?)');

@@ -7,6 +7,16 @@
 import { join, resolve } from 'node:path';
 import type { TrackingBackend } from '../backend.ts';
 import type {
+  CreateLoggedModelInput,
+  KeyValue,
+  LogInputsInput,
+  LogOutputsInput,
+  LoggedModel,
+  LoggedModelStatus,
+  ModelsBackend,
+  SearchLoggedModelsInput,
+} from '../models-backend.ts';
+import type {
   CreateExperimentInput,
   CreateRunInput,
   Experiment,
@@ -23,6 +33,8 @@ import type {
 import { BatchWriter } from './batch.ts';
 import { Database } from './database.ts';
 import { ExperimentTable } from './experiments.ts';
+import { LoggedModelTable } from './logged-models.ts';
+import { RunInputsTable } from './run-inputs.ts';
 import { RunTable } from './runs.ts';
 
 /** Options for {@link EmbeddedBackend.open}. */
@@ -31,20 +43,24 @@ export interface EmbeddedBackendOptions {
   dataDir: string;
 }
 
-export class EmbeddedBackend implements TrackingBackend {
+export class EmbeddedBackend implements TrackingBackend, ModelsBackend {
   /** The directory the store lives in, as given (resolved to an absolute path). */
   readonly dataDir: string;
   private readonly db: Database;
   private readonly experiments: ExperimentTable;
   private readonly runs: RunTable;
   private readonly batches: BatchWriter;
+  private readonly models: LoggedModelTable;
+  private readonly runInputs: RunInputsTable;
 
   private constructor(dataDir: string, db: Database) {
     this.dataDir = dataDir;
     this.db = db;
     this.experiments = new ExperimentTable(db, join(dataDir, 'artifacts'));
     this.runs = new RunTable(db, this.experiments);
-    this.batches = new BatchWriter(db, this.runs);
+    this.models = new LoggedModelTable(db, this.experiments);
+    this.batches = new BatchWriter(db, this.runs, this.models);
+    this.runInputs = new RunInputsTable(db, this.runs);
   }
 
   /**
@@ -134,6 +150,46 @@ export class EmbeddedBackend implements TrackingBackend {
 
   async getMetricHistory(runId: string, key: string, input: MetricHistoryInput): Promise<Page<Metric>> {
     return this.batches.metricHistory(runId, key, input);
+  }
+
+  async createLoggedModel(input: CreateLoggedModelInput): Promise<LoggedModel> {
+    return this.models.create(input);
+  }
+
+  async getLoggedModel(modelId: string, options: { allowDeleted?: boolean } = {}): Promise<LoggedModel> {
+    return this.models.get(modelId, options.allowDeleted ?? false);
+  }
+
+  async finalizeLoggedModel(modelId: string, status: LoggedModelStatus): Promise<LoggedModel> {
+    return this.models.finalize(modelId, status);
+  }
+
+  async deleteLoggedModel(modelId: string): Promise<void> {
+    this.models.delete(modelId);
+  }
+
+  async setLoggedModelTags(modelId: string, tags: KeyValue[]): Promise<void> {
+    this.models.setTags(modelId, tags);
+  }
+
+  async deleteLoggedModelTag(modelId: string, key: string): Promise<void> {
+    this.models.deleteTag(modelId, key);
+  }
+
+  async logLoggedModelParams(modelId: string, params: KeyValue[]): Promise<void> {
+    this.models.logParams(modelId, params);
+  }
+
+  async searchLoggedModels(input: SearchLoggedModelsInput): Promise<Page<LoggedModel>> {
+    return this.models.search(input);
+  }
+
+  async logInputs(runId: string, inputs: LogInputsInput): Promise<void> {
+    this.runInputs.logInputs(runId, inputs);
+  }
+
+  async logOutputs(runId: string, outputs: LogOutputsInput): Promise<void> {
+    this.runInputs.logOutputs(runId, outputs);
   }
 
   /** Checkpoints the WAL and closes the database; idempotent. Later calls fail as unavailable. */

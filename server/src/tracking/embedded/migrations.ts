@@ -90,6 +90,98 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 2,
+    description: "MLflow 3's data set inputs, run outputs and logged models",
+    sql: `
+      -- One row per experiment and (name, digest): runs that use the same data share it.
+      CREATE TABLE datasets (
+        dataset_uuid TEXT NOT NULL,
+        experiment_id INTEGER NOT NULL REFERENCES experiments (experiment_id),
+        name TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        dataset_source_type TEXT NOT NULL,
+        dataset_source TEXT NOT NULL,
+        dataset_schema TEXT,
+        dataset_profile TEXT,
+        PRIMARY KEY (experiment_id, name, digest)
+      );
+      CREATE UNIQUE INDEX datasets_by_uuid ON datasets (dataset_uuid);
+
+      -- MLflow's edge table: DATASET -> RUN (a data set input), RUN_INPUT -> MODEL_INPUT (a model
+      -- the run used) and RUN_OUTPUT -> MODEL_OUTPUT (a model it produced, at a step). The rowid
+      -- keeps the order inputs were logged in, which is the order MLflow lists them.
+      CREATE TABLE inputs (
+        input_uuid TEXT NOT NULL,
+        source_type TEXT NOT NULL,
+        source_id TEXT NOT NULL,
+        destination_type TEXT NOT NULL,
+        destination_id TEXT NOT NULL,
+        step INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (source_type, source_id, destination_type, destination_id)
+      );
+      CREATE UNIQUE INDEX inputs_by_uuid ON inputs (input_uuid);
+      CREATE INDEX inputs_by_destination ON inputs (destination_type, destination_id, source_type);
+
+      CREATE TABLE input_tags (
+        input_uuid TEXT NOT NULL REFERENCES inputs (input_uuid),
+        name TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (input_uuid, name)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE logged_models (
+        model_id TEXT PRIMARY KEY,
+        experiment_id INTEGER NOT NULL REFERENCES experiments (experiment_id),
+        name TEXT NOT NULL,
+        artifact_location TEXT NOT NULL,
+        creation_timestamp_ms INTEGER NOT NULL,
+        last_updated_timestamp_ms INTEGER NOT NULL,
+        -- LoggedModelStatus by number: 1 PENDING, 2 READY, 3 UPLOAD_FAILED.
+        status INTEGER NOT NULL,
+        lifecycle_stage TEXT NOT NULL CHECK (lifecycle_stage IN ('active', 'deleted')),
+        model_type TEXT,
+        source_run_id TEXT,
+        status_message TEXT
+      );
+      -- Serves the default search order (newest first, then id) within one experiment.
+      CREATE INDEX logged_models_by_experiment ON logged_models (experiment_id, creation_timestamp_ms DESC, model_id);
+
+      -- Points are also in the run's metrics; this copy is the model's view. The rowid keeps
+      -- the order they were logged in. NaN is stored as 0, as MLflow's store does here.
+      CREATE TABLE logged_model_metrics (
+        model_id TEXT NOT NULL REFERENCES logged_models (model_id),
+        metric_name TEXT NOT NULL,
+        metric_timestamp_ms INTEGER NOT NULL,
+        metric_step INTEGER NOT NULL,
+        metric_value REAL,
+        experiment_id INTEGER NOT NULL REFERENCES experiments (experiment_id),
+        run_id TEXT NOT NULL REFERENCES runs (run_uuid),
+        dataset_uuid TEXT,
+        dataset_name TEXT,
+        dataset_digest TEXT,
+        PRIMARY KEY (model_id, metric_name, metric_timestamp_ms, metric_step, run_id)
+      );
+      -- Serves metric filters and metric ordering in model search, which start from the name.
+      CREATE INDEX logged_model_metrics_by_name ON logged_model_metrics (metric_name, model_id);
+
+      CREATE TABLE logged_model_params (
+        model_id TEXT NOT NULL REFERENCES logged_models (model_id),
+        experiment_id INTEGER NOT NULL REFERENCES experiments (experiment_id),
+        param_key TEXT NOT NULL,
+        param_value TEXT NOT NULL,
+        PRIMARY KEY (model_id, param_key)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE logged_model_tags (
+        model_id TEXT NOT NULL REFERENCES logged_models (model_id),
+        experiment_id INTEGER NOT NULL REFERENCES experiments (experiment_id),
+        tag_key TEXT NOT NULL,
+        tag_value TEXT NOT NULL,
+        PRIMARY KEY (model_id, tag_key)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

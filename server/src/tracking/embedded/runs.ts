@@ -20,6 +20,7 @@ import {
 import type { Database } from './database.ts';
 import { DEFAULT_EXPERIMENT_ID, parseExperimentId } from './experiments.ts';
 import type { ExperimentTable } from './experiments.ts';
+import { loadRunIo } from './run-inputs.ts';
 import { generateRunName } from './run-names.ts';
 import { RUN_SELECT, buildRunSearch, stagesFor } from './search-sql.ts';
 
@@ -128,7 +129,8 @@ export class RunTable {
   get(runId: string): Run {
     return this.db.read(() => {
       const row = this.row(runId);
-      return { info: toInfo(row), data: this.loadData([runId]).get(runId) ?? emptyData() };
+      const io = loadRunIo(this.db, [runId], { modelInputs: true }).get(runId);
+      return { info: toInfo(row), data: this.loadData([runId]).get(runId) ?? emptyData(), ...io };
     });
   }
 
@@ -192,8 +194,11 @@ export class RunTable {
     return this.db.read(() => {
       const rows = this.db.stmt(query.sql).all(...query.params) as unknown as RunRow[];
       const page = rows.slice(0, maxResults);
-      const data = this.loadData(page.map((r) => r.run_uuid));
-      const items = page.map((r) => ({ info: toInfo(r), data: data.get(r.run_uuid) ?? emptyData() }));
+      const ids = page.map((r) => r.run_uuid);
+      const data = this.loadData(ids);
+      // Search lists data set inputs and outputs but not model inputs, as MLflow's does.
+      const io = loadRunIo(this.db, ids, { modelInputs: false });
+      const items = page.map((r) => ({ info: toInfo(r), data: data.get(r.run_uuid) ?? emptyData(), ...io.get(r.run_uuid) }));
       return rows.length > maxResults ? { items, nextPageToken: encodePageToken(offset + maxResults) } : { items };
     });
   }

@@ -69,7 +69,7 @@ export function likeToGlob(pattern: string): string {
 }
 
 /** `col <op> ?` for a string or numeric operator, pushing the bound value. */
-function compare(col: string, op: string, value: string | number, params: Params): string {
+export function compare(col: string, op: string, value: string | number, params: Params): string {
   switch (op) {
     case 'LIKE':
       params.push(likeToGlob(String(value)));
@@ -120,11 +120,36 @@ function runCondition(c: Comparison, params: Params): string {
       return compare(col, c.op, c.value, params);
     }
     case 'dataset':
-      throw invalid(
-        'Filtering on datasets is not supported by the embedded store: it does not record dataset inputs',
-        'filter',
-      );
+      return datasetCondition(c, params);
   }
+}
+
+/**
+ * `datasets.name|digest|context`: the run has a data set input that satisfies the comparison (so
+ * `!=` and `NOT IN` match runs with any other data set, as in MLflow); `context` is the input's
+ * `mlflow.data.context` tag.
+ */
+function datasetCondition(c: Extract<Comparison, { entity: 'dataset' }>, params: Params): string {
+  let col: string;
+  let join: string;
+  if (c.key === 'context') {
+    col = 't.value';
+    join = "JOIN input_tags t ON t.input_uuid = i.input_uuid AND t.name = 'mlflow.data.context'";
+  } else {
+    col = c.key === 'name' ? 'd.name' : 'd.digest';
+    join = 'JOIN datasets d ON d.dataset_uuid = i.source_id';
+  }
+  let cmp: string;
+  if ('values' in c) {
+    params.push(JSON.stringify(c.values));
+    cmp = `${col} ${c.op} (SELECT value FROM json_each(?))`;
+  } else {
+    cmp = compare(col, c.op, c.value, params);
+  }
+  return (
+    `EXISTS (SELECT 1 FROM inputs i ${join} WHERE i.destination_type = 'RUN' AND i.destination_id = r.run_uuid ` +
+    `AND i.source_type = 'DATASET' AND ${cmp})`
+  );
 }
 
 /** Options for {@link buildRunSearch}. */
