@@ -1,14 +1,15 @@
+import type { ExperimentView } from '../../../../protocol/src/index.ts';
+import * as experiments from '../../services/experiments.ts';
+import * as runs from '../../services/runs.ts';
 import type { TrackingBackend } from '../../tracking/backend.ts';
-import { invalid } from '../../tracking/errors.ts';
-import { validateExperimentTag, validateKey } from '../../tracking/validation.ts';
-import { runFilter, splitOrderBy, viewType } from './query.ts';
-import { DESCRIPTION_TAG, toExperimentResponse, toRunResponse } from './present.ts';
-import { type ApiRoute, type V1Deps, route } from './route-kit.ts';
+import { toExperimentList, toExperimentResponse, toRunList } from './present.ts';
+import { fromListQuery } from './query.ts';
+import { type ApiRoute, route, runContext } from './route-kit.ts';
 import { ExperimentCreate, ExperimentList, ExperimentResponse, ExperimentUpdate, ListQuery, RunList } from './schemas.ts';
 
 const EXPERIMENT = '/api/v1/experiments/{experiment_id}';
 
-/** The seed's experiment lifecycle: create, read, list, update, archive, restore. */
+/** The seed's experiment lifecycle over services/experiments.ts: create, read, list, update, archive, restore. */
 export const experimentRoutes: ApiRoute[] = [
   route({
     method: 'POST',
@@ -19,14 +20,8 @@ export const experimentRoutes: ApiRoute[] = [
     response: ExperimentResponse,
     status: 201,
     async handle({ scope, body }) {
-      refuseReservedTags(body.tags, 'tags');
-      const tags = body.description ? { ...body.tags, [DESCRIPTION_TAG]: body.description } : body.tags;
-      const id = await scope.createExperiment({
-        name: body.name,
-        tags,
-        ...(body.artifact_location ? { artifactLocation: body.artifact_location } : {}),
-      });
-      return toExperimentResponse(await scope.getExperiment(id));
+      const { artifact_location, ...rest } = body;
+      return toExperimentResponse(await experiments.create(scope, { ...rest, artifactLocation: artifact_location ?? undefined }));
     },
   }),
   route({
@@ -38,27 +33,10 @@ export const experimentRoutes: ApiRoute[] = [
     response: ExperimentList,
     status: 200,
     async handle({ scope, query }) {
-      const page = await scope.searchExperiments({
-        maxResults: query.max_results,
-        viewType: viewType(query.view),
-        ...(query.filter ? { filter: query.filter } : {}),
-        ...(query.order_by ? { orderBy: splitOrderBy(query.order_by) } : {}),
-        ...(query.page_token ? { pageToken: query.page_token } : {}),
-      });
-      return { experiments: page.items.map(toExperimentResponse), next_page_token: page.nextPageToken ?? null };
+      return toExperimentList(await experiments.list(scope, fromListQuery(query)));
     },
   }),
-  route({
-    method: 'GET',
-    path: EXPERIMENT,
-    summary: 'Get an experiment',
-    tenant: true,
-    response: ExperimentResponse,
-    status: 200,
-    async handle({ scope, params }) {
-      return toExperimentResponse(await scope.getExperiment(params.experiment_id!));
-    },
-  }),
+  experimentRoute('GET', EXPERIMENT, 'Get an experiment', experiments.get),
   route({
     method: 'PATCH',
     path: EXPERIMENT,
@@ -68,28 +46,12 @@ export const experimentRoutes: ApiRoute[] = [
     response: ExperimentResponse,
     status: 200,
     async handle({ scope, params, body }) {
-      const id = params.experiment_id!;
-      const current = await scope.getExperiment(id);
-      const tags = body.tags ?? {};
-      refuseReservedTags(tags, 'tags');
-      if (current.lifecycleStage !== 'active') {
-        throw invalid(`experiment ${id} is archived; restore it before changing it`, 'experiment_id');
-      }
-      // The changes are several backend writes: check them all before the first one.
-      if (body.description) validateExperimentTag(DESCRIPTION_TAG, body.description, 'description');
-      for (const [key, value] of Object.entries(tags)) {
-        validateKey('experiment tag', key, `tags.${key}`);
-        if (value !== null) validateExperimentTag(key, value, `tags.${key}`);
-      }
-      if (body.name !== undefined && body.name !== current.name) await scope.renameExperiment(id, body.name);
-      if (body.description !== undefined) await setOrDelete(scope, id, DESCRIPTION_TAG, body.description || null, current.tags);
-      for (const [key, value] of Object.entries(tags)) await setOrDelete(scope, id, key, value, current.tags);
-      return toExperimentResponse(await scope.getExperiment(id));
+      return toExperimentResponse(await experiments.update(scope, params.experiment_id!, body));
     },
   }),
-  lifecycleRoute('POST', `${EXPERIMENT}/archive`, 'Archive (soft-delete) an experiment and its runs', 'deleted'),
-  lifecycleRoute('DELETE', EXPERIMENT, 'Archive (soft-delete) an experiment; the same as POST .../archive', 'deleted'),
-  lifecycleRoute('POST', `${EXPERIMENT}/restore`, 'Restore an archived experiment and its runs', 'active'),
+  experimentRoute('POST', `${EXPERIMENT}/archive`, 'Archive (soft-delete) an experiment and its runs', experiments.archive),
+  experimentRoute('DELETE', EXPERIMENT, 'Archive (soft-delete) an experiment; the same as POST .../archive', experiments.archive),
+  experimentRoute('POST', `${EXPERIMENT}/restore`, 'Restore an archived experiment and its runs', experiments.restore),
   route({
     method: 'GET',
     path: `${EXPERIMENT}/runs`,
@@ -98,27 +60,19 @@ export const experimentRoutes: ApiRoute[] = [
     query: ListQuery,
     response: RunList,
     status: 200,
-    async handle({ scope, params, query }, deps) {
-      const id = params.experiment_id!;
-      await scope.getExperiment(id); // a missing or foreign experiment is a 404, not an empty list
-      const page = await scope.searchRuns({
-        experimentIds: [id],
-        maxResults: query.max_results,
-        viewType: viewType(query.view),
-        ...(query.filter ? { filter: runFilter(query.filter) } : {}),
-        ...(query.order_by ? { orderBy: splitOrderBy(query.order_by) } : {}),
-        ...(query.page_token ? { pageToken: query.page_token } : {}),
-      });
-      return { runs: await presentRuns(page.items, deps), next_page_token: page.nextPageToken ?? null };
+    async handle(call, deps) {
+      return toRunList(await runs.list(runContext(call, deps), call.params.experiment_id!, fromListQuery(call.query)));
     },
   }),
 ];
 
-/**
- * Archive or restore: a bodiless action answered with the experiment afterwards. Asking for the
- * stage it already has is not an error; it is already done.
- */
-function lifecycleRoute(method: 'POST' | 'DELETE', path: string, summary: string, target: 'active' | 'deleted'): ApiRoute {
+/** A bodiless request on one experiment that answers with the experiment as it is afterwards. */
+function experimentRoute(
+  method: 'GET' | 'POST' | 'DELETE',
+  path: string,
+  summary: string,
+  act: (scope: TrackingBackend, experimentId: string) => Promise<ExperimentView>,
+): ApiRoute {
   return route({
     method,
     path,
@@ -127,35 +81,7 @@ function lifecycleRoute(method: 'POST' | 'DELETE', path: string, summary: string
     response: ExperimentResponse,
     status: 200,
     async handle({ scope, params }) {
-      const id = params.experiment_id!;
-      const e = await scope.getExperiment(id);
-      if (e.lifecycleStage !== target) {
-        await (target === 'deleted' ? scope.deleteExperiment(id) : scope.restoreExperiment(id));
-      }
-      return toExperimentResponse(await scope.getExperiment(id));
+      return toExperimentResponse(await act(scope, params.experiment_id!));
     },
   });
-}
-
-async function setOrDelete(
-  scope: TrackingBackend,
-  id: string,
-  key: string,
-  value: string | null,
-  current: Record<string, string>,
-): Promise<void> {
-  if (value !== null) await scope.setExperimentTag(id, key, value);
-  else if (key in current) await scope.deleteExperimentTag(id, key);
-}
-
-/** Tags the daemon owns; the user sets them through their own fields instead. */
-export function refuseReservedTags(tags: Record<string, unknown>, field: string): void {
-  for (const key of Object.keys(tags)) {
-    if (key === DESCRIPTION_TAG) throw invalid(`tag '${key}' holds the description; use the description field`, `${field}.${key}`);
-    if (key.startsWith('matih.')) throw invalid(`tags starting with 'matih.' are reserved for the daemon`, `${field}.${key}`);
-  }
-}
-
-export async function presentRuns(runs: import('../../tracking/types.ts').Run[], deps: V1Deps) {
-  return Promise.all(runs.map(async (r) => toRunResponse(r, await deps.listArtifacts(r.info.artifactUri))));
 }

@@ -1,70 +1,58 @@
+/**
+ * The services' views in the seed's wire shapes (snake_case, `null` for absent values). Every
+ * value is decided in services/views.ts; this only renames fields, so `curl` and the sidebar
+ * always agree.
+ */
 import type { z } from 'zod';
-import { TENANT_TAG } from '../../../../protocol/src/index.ts';
-import type { Experiment, Metric, Run, RunStatus, StringMap } from '../../tracking/types.ts';
-import type { ExperimentResponse, HistoryPoint, RunResponse, RunStatusName } from './schemas.ts';
+import type { CompareView, ExperimentView, MetricHistoryView, PageView, RunView } from '../../../../protocol/src/index.ts';
+import type { CompareResponse, ExperimentList, ExperimentResponse, MetricHistoryResponse, RunList, RunResponse } from './schemas.ts';
 
-/** MLflow keeps an experiment's (and run's) description in this tag. */
-export const DESCRIPTION_TAG = 'mlflow.note.content';
-
-/** Tags the daemon manages; the seed's `tags` maps show only the user's own. */
-const HIDDEN_EXPERIMENT_TAGS = new Set([TENANT_TAG, DESCRIPTION_TAG]);
-const HIDDEN_RUN_TAGS = new Set([TENANT_TAG]);
-
-export function iso(epochMs: number): string {
-  return new Date(epochMs).toISOString();
-}
-
-export function toExperimentResponse(e: Experiment): z.output<typeof ExperimentResponse> {
+export function toExperimentResponse(e: ExperimentView): z.output<typeof ExperimentResponse> {
   return {
-    id: e.experimentId,
+    id: e.id,
     name: e.name,
-    description: e.tags[DESCRIPTION_TAG] ?? '',
+    description: e.description,
     artifact_location: e.artifactLocation,
     lifecycle_stage: e.lifecycleStage,
-    created_at: iso(e.creationTime),
-    last_updated: iso(e.lastUpdateTime),
-    tags: without(e.tags, HIDDEN_EXPERIMENT_TAGS),
+    created_at: e.createdAt,
+    last_updated: e.lastUpdated,
+    tags: e.tags,
   };
 }
 
-export function toRunResponse(run: Run, artifacts: string[]): z.output<typeof RunResponse> {
-  const { info, data } = run;
-  const metrics: Record<string, number | null> = {};
-  for (const m of data.metrics) metrics[m.key] = jsonNumber(m.value);
+/** The seed's RunResponse has no lifecycle stage: `view=` on the list routes says which runs are shown. */
+export function toRunResponse(r: RunView): z.output<typeof RunResponse> {
   return {
-    id: info.runId,
-    experiment_id: info.experimentId,
-    name: info.runName || null,
-    status: statusName(info.status),
-    start_time: iso(info.startTime),
-    end_time: info.endTime === null ? null : iso(info.endTime),
-    duration_seconds: info.endTime === null ? null : Math.max(0, info.endTime - info.startTime) / 1000,
-    tags: without(data.tags, HIDDEN_RUN_TAGS),
-    params: { ...data.params },
-    metrics,
-    artifacts,
+    id: r.id,
+    experiment_id: r.experimentId,
+    name: r.name,
+    status: r.status,
+    start_time: r.startTime,
+    end_time: r.endTime,
+    duration_seconds: r.durationSeconds,
+    tags: r.tags,
+    params: r.params,
+    metrics: r.metrics,
+    artifacts: r.artifacts,
   };
 }
 
-export function toHistoryPoint(m: Metric): z.output<typeof HistoryPoint> {
-  return { step: m.step, value: jsonNumber(m.value), timestamp: iso(m.timestamp) };
+export function toExperimentList(page: PageView<ExperimentView>): z.output<typeof ExperimentList> {
+  return { experiments: page.items.map(toExperimentResponse), next_page_token: page.nextPageToken ?? null };
 }
 
-export function statusName(status: RunStatus): z.output<typeof RunStatusName> {
-  return status.toLowerCase() as z.output<typeof RunStatusName>;
+export function toRunList(page: PageView<RunView>): z.output<typeof RunList> {
+  return { runs: page.items.map(toRunResponse), next_page_token: page.nextPageToken ?? null };
 }
 
-export function statusFromName(name: z.output<typeof RunStatusName>): RunStatus {
-  return name.toUpperCase() as RunStatus;
+export function toHistoryResponse(h: MetricHistoryView): z.output<typeof MetricHistoryResponse> {
+  return { run_id: h.runId, key: h.key, points: h.points, next_page_token: h.nextPageToken ?? null };
 }
 
-/** JSON cannot carry NaN; it becomes null (±Infinity is stored as ±max double, as in MLflow). */
-export function jsonNumber(v: number): number | null {
-  return Number.isFinite(v) ? v : Number.isNaN(v) ? null : v > 0 ? Number.MAX_VALUE : -Number.MAX_VALUE;
-}
-
-function without(tags: StringMap, hidden: Set<string>): StringMap {
-  const out: StringMap = {};
-  for (const [k, v] of Object.entries(tags)) if (!hidden.has(k)) out[k] = v;
-  return out;
+export function toCompareResponse(c: CompareView): z.output<typeof CompareResponse> {
+  return {
+    runs: c.runs.map(toRunResponse),
+    metrics: c.metrics.map((m) => ({ key: m.key, direction: m.direction, values: m.values, best_run_id: m.bestRunId })),
+    params: c.params,
+  };
 }

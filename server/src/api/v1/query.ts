@@ -1,42 +1,26 @@
-import type { ViewType } from '../../tracking/types.ts';
-import { parseRunFilter } from '../../tracking/search/index.ts';
-import { rewriteComparisonValues } from '../../tracking/search/rewrite.ts';
+/** How the v1 API's list query and search body become the services' list options. */
+import type { z } from 'zod';
+import { type ListOptions, splitOrderBy } from '../../services/search-input.ts';
+import type { ListQuery, RunSearch } from './schemas.ts';
 
-/** How list and search parameters of the v1 API become backend search input. */
-
-export function viewType(view: 'active' | 'deleted' | 'all'): ViewType {
-  return view === 'active' ? 'ACTIVE_ONLY' : view === 'deleted' ? 'DELETED_ONLY' : 'ALL';
+export function fromListQuery(q: z.output<typeof ListQuery>): ListOptions {
+  return {
+    maxResults: q.max_results,
+    view: q.view,
+    filter: q.filter,
+    // A query string carries the order as one comma-separated value.
+    orderBy: q.order_by ? splitOrderBy(q.order_by) : undefined,
+    pageToken: q.page_token,
+  };
 }
 
-/** `order_by` in a query string is comma-separated; commas inside quoted keys are kept. */
-export function splitOrderBy(value: string): string[] {
-  const out: string[] = [];
-  let current = '';
-  let quote = '';
-  for (const ch of value) {
-    if (quote) {
-      if (ch === quote) quote = '';
-    } else if (ch === '"' || ch === '`' || ch === "'") {
-      quote = ch;
-    } else if (ch === ',') {
-      if (current.trim()) out.push(current.trim());
-      current = '';
-      continue;
-    }
-    current += ch;
-  }
-  if (current.trim()) out.push(current.trim());
-  return out;
-}
-
-const STATUS_PREFIXES = new Set([undefined, 'attribute', 'attributes', 'attr', 'run']);
-
-/**
- * The v1 API shows run statuses in lowercase (`finished`), the seed's spelling, while MLflow's
- * filter grammar compares its uppercase names; so `status = 'finished'` is read as
- * `status = 'FINISHED'` instead of silently matching nothing. Everything else is MLflow's grammar.
- */
-export function runFilter(filter: string): string {
-  parseRunFilter(filter);
-  return rewriteComparisonValues(filter, (prefix, key) => key === 'status' && STATUS_PREFIXES.has(prefix), (raw) => raw.toUpperCase());
+export function fromRunSearch(b: z.output<typeof RunSearch>): ListOptions {
+  return {
+    maxResults: b.max_results,
+    view: b.view,
+    filter: b.filter,
+    // Each element may itself be comma-separated, as in the query string.
+    orderBy: b.order_by.flatMap(splitOrderBy),
+    pageToken: b.page_token,
+  };
 }

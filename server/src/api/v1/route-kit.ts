@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { TENANT_ID_PATTERN } from '../../../../protocol/src/index.ts';
 import { HttpError } from '../../http/errors.ts';
 import type { RequestContext, Router } from '../../http/router.ts';
+import type { RunContext } from '../../services/runs.ts';
 import type { TrackingBackend } from '../../tracking/backend.ts';
 import type { TenantRegistry } from '../../tenancy/tenant-registry.ts';
 import { toHttpError, validationError } from './api-errors.ts';
@@ -51,6 +52,11 @@ export function route<B extends z.ZodType = z.ZodUndefined, Q extends z.ZodType 
   r: ApiRoute<B, Q>,
 ): ApiRoute {
   return r as unknown as ApiRoute;
+}
+
+/** What the run services need for one call: the caller's tenant scope and the daemon's artifact listing. */
+export function runContext(call: ApiCall<unknown, unknown>, deps: V1Deps): RunContext {
+  return { scope: call.scope, listArtifacts: deps.listArtifacts };
 }
 
 export const TENANT_HEADER = 'x-tenant-id';

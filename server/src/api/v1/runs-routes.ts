@@ -1,12 +1,13 @@
 import type { z } from 'zod';
-import type { TrackingBackend } from '../../tracking/backend.ts';
-import { invalid } from '../../tracking/errors.ts';
+import type { RunView } from '../../../../protocol/src/index.ts';
+import { compareRuns } from '../../services/compare.ts';
+import { refuseDaemonTag, refuseDaemonTags } from '../../services/daemon-tags.ts';
+import * as runs from '../../services/runs.ts';
+import { statusFromName } from '../../services/views.ts';
 import type { LogBatchInput, Metric, RunStatus } from '../../tracking/types.ts';
-import { compareRuns } from './compare.ts';
-import { presentRuns, refuseReservedTags } from './experiments-routes.ts';
-import { runFilter, splitOrderBy, viewType } from './query.ts';
-import { statusFromName, toHistoryPoint, toRunResponse } from './present.ts';
-import { type ApiRoute, type V1Deps, route } from './route-kit.ts';
+import { toCompareResponse, toHistoryResponse, toRunList, toRunResponse } from './present.ts';
+import { fromRunSearch } from './query.ts';
+import { type ApiRoute, route, runContext } from './route-kit.ts';
 import {
   CompareRequest,
   CompareResponse,
@@ -29,7 +30,10 @@ const RUN = '/api/v1/experiments/runs/{run_id}';
 
 const END_STATUS: Record<'finish' | 'fail' | 'kill', RunStatus> = { finish: 'FINISHED', fail: 'FAILED', kill: 'KILLED' };
 
-/** The seed's run lifecycle: create, log, end, archive, restore, history, compare. */
+// Runs have no description field, so MLflow's note tag is an ordinary run tag here; only the
+// daemon's `matih.*` tags are refused.
+
+/** The seed's run lifecycle over services/runs.ts: create, log, end, archive, restore, history, compare. */
 export const runRoutes: ApiRoute[] = [
   route({
     method: 'POST',
@@ -39,15 +43,10 @@ export const runRoutes: ApiRoute[] = [
     body: RunCreate,
     response: RunResponse,
     status: 201,
-    async handle({ scope, body }, deps) {
-      refuseReservedTags(body.tags, 'tags');
-      const run = await scope.createRun({
-        experimentId: body.experiment_id,
-        tags: body.tags,
-        ...(body.name ? { runName: body.name } : {}),
-        ...(body.start_time !== undefined ? { startTime: body.start_time } : {}),
-      });
-      return toRunResponse(run, await deps.listArtifacts(run.info.artifactUri));
+    async handle(call, deps) {
+      const { experiment_id, name, start_time, tags } = call.body;
+      refuseDaemonTags(tags, 'tags');
+      return toRunResponse(await runs.create(runContext(call, deps), { experimentId: experiment_id, name, startTime: start_time, tags }));
     },
   }),
   route({
@@ -58,16 +57,8 @@ export const runRoutes: ApiRoute[] = [
     body: RunSearch,
     response: RunList,
     status: 200,
-    async handle({ scope, body }, deps) {
-      const page = await scope.searchRuns({
-        experimentIds: body.experiment_ids,
-        maxResults: body.max_results,
-        viewType: viewType(body.view),
-        orderBy: body.order_by.flatMap(splitOrderBy),
-        ...(body.filter ? { filter: runFilter(body.filter) } : {}),
-        ...(body.page_token ? { pageToken: body.page_token } : {}),
-      });
-      return { runs: await presentRuns(page.items, deps), next_page_token: page.nextPageToken ?? null };
+    async handle(call, deps) {
+      return toRunList(await runs.search(runContext(call, deps), call.body.experiment_ids, fromRunSearch(call.body)));
     },
   }),
   route({
@@ -78,23 +69,12 @@ export const runRoutes: ApiRoute[] = [
     body: CompareRequest,
     response: CompareResponse,
     status: 200,
-    async handle({ scope, body }, deps) {
-      const runs = [];
-      for (const id of new Set(body.run_ids)) runs.push(await scope.getRun(id));
-      return compareRuns(await presentRuns(runs, deps), body.metric_keys, body.directions);
+    async handle(call, deps) {
+      const { run_ids, metric_keys, directions } = call.body;
+      return toCompareResponse(await compareRuns(runContext(call, deps), run_ids, metric_keys, directions));
     },
   }),
-  route({
-    method: 'GET',
-    path: RUN,
-    summary: 'Get a run with its params, tags, latest metrics and artifacts',
-    tenant: true,
-    response: RunResponse,
-    status: 200,
-    async handle({ scope, params }, deps) {
-      return present(scope, params.run_id!, deps);
-    },
-  }),
+  runRoute('GET', RUN, 'Get a run with its params, tags, latest metrics and artifacts', runs.get),
   route({
     method: 'PATCH',
     path: RUN,
@@ -103,31 +83,16 @@ export const runRoutes: ApiRoute[] = [
     body: RunUpdate,
     response: RunResponse,
     status: 200,
-    async handle({ scope, params, body }, deps) {
-      const id = params.run_id!;
-      const status = body.status ? statusFromName(body.status) : undefined;
-      const ends = status !== undefined && status !== 'RUNNING' && status !== 'SCHEDULED';
-      const endTime = body.end_time ?? (ends ? Date.now() : undefined);
-      if (endTime !== undefined) await checkEndTime(scope, id, endTime);
-      await scope.updateRun(id, {
-        ...(status ? { status } : {}),
-        ...(endTime !== undefined ? { endTime } : {}),
-        ...(body.name ? { runName: body.name } : {}),
-      });
-      return present(scope, id, deps);
+    async handle(call, deps) {
+      const { name, status, end_time } = call.body;
+      const change = { name, status: status && statusFromName(status), endTime: end_time };
+      return toRunResponse(await runs.update(runContext(call, deps), call.params.run_id!, change));
     },
   }),
   ...(['finish', 'fail', 'kill'] as const).map((verb) => endRoute(verb)),
-  lifecycleRoute('POST', `${RUN}/archive`, 'Archive (soft-delete) a run', (s, id) => s.deleteRun(id)),
-  lifecycleRoute('DELETE', RUN, 'Archive (soft-delete) a run; the same as POST .../archive', (s, id) => s.deleteRun(id)),
-  lifecycleRoute('POST', `${RUN}/restore`, 'Restore an archived run (its experiment must be active)', async (s, id) => {
-    const run = await s.getRun(id);
-    // MLflow would allow it, but a live run inside an archived experiment is a state no view shows.
-    if ((await s.getExperiment(run.info.experimentId)).lifecycleStage !== 'active') {
-      throw invalid(`run ${id} is in archived experiment ${run.info.experimentId}; restore the experiment first`, 'run_id');
-    }
-    await s.restoreRun(id);
-  }),
+  runRoute('POST', `${RUN}/archive`, 'Archive (soft-delete) a run', runs.archive),
+  runRoute('DELETE', RUN, 'Archive (soft-delete) a run; the same as POST .../archive', runs.archive),
+  runRoute('POST', `${RUN}/restore`, 'Restore an archived run (its experiment must be active)', runs.restore),
   route({
     method: 'POST',
     path: `${RUN}/metrics`,
@@ -161,7 +126,7 @@ export const runRoutes: ApiRoute[] = [
     body: LogTags,
     status: 200,
     async handle({ scope, params, body }) {
-      refuseReservedTags(body.tags, 'tags');
+      refuseDaemonTags(body.tags, 'tags');
       await scope.logBatch(params.run_id!, { tags: entries(body.tags) });
       return { logged: { metrics: 0, params: 0, tags: Object.keys(body.tags).length } };
     },
@@ -172,9 +137,9 @@ export const runRoutes: ApiRoute[] = [
     summary: 'Remove a run tag',
     tenant: true,
     status: 204,
-    async handle({ scope, params }) {
-      refuseReservedTags({ [params.key!]: '' }, 'key');
-      await scope.deleteRunTag(params.run_id!, params.key!);
+    async handle(call, deps) {
+      refuseDaemonTag(call.params.key!, 'key');
+      await runs.deleteTag(runContext(call, deps), call.params.run_id!, call.params.key!);
     },
   }),
   route({
@@ -185,7 +150,7 @@ export const runRoutes: ApiRoute[] = [
     body: LogBatch,
     status: 200,
     async handle({ scope, params, body }) {
-      refuseReservedTags(body.tags, 'tags');
+      refuseDaemonTags(body.tags, 'tags');
       const batch: LogBatchInput = { metrics: toMetrics(body.metrics), params: entries(body.params), tags: entries(body.tags) };
       await scope.logBatch(params.run_id!, batch);
       return { logged: { metrics: body.metrics.length, params: batch.params!.length, tags: batch.tags!.length } };
@@ -200,16 +165,8 @@ export const runRoutes: ApiRoute[] = [
     response: MetricHistoryResponse,
     status: 200,
     async handle({ scope, params, query }) {
-      const page = await scope.getMetricHistory(params.run_id!, query.key, {
-        maxResults: query.max_results,
-        ...(query.page_token ? { pageToken: query.page_token } : {}),
-      });
-      return {
-        run_id: params.run_id!,
-        key: query.key,
-        points: page.items.map(toHistoryPoint),
-        next_page_token: page.nextPageToken ?? null,
-      };
+      const page = { maxResults: query.max_results, pageToken: query.page_token };
+      return toHistoryResponse(await runs.history(scope, params.run_id!, query.key, page));
     },
   }),
 ];
@@ -223,21 +180,19 @@ function endRoute(verb: 'finish' | 'fail' | 'kill'): ApiRoute {
     body: RunEnd,
     response: RunResponse,
     status: 200,
-    async handle({ scope, params, body }, deps) {
-      const endTime = body?.end_time ?? Date.now();
-      await checkEndTime(scope, params.run_id!, endTime);
-      await scope.updateRun(params.run_id!, { status: END_STATUS[verb], endTime });
-      return present(scope, params.run_id!, deps);
+    async handle(call, deps) {
+      const change = { status: END_STATUS[verb], endTime: call.body?.end_time };
+      return toRunResponse(await runs.update(runContext(call, deps), call.params.run_id!, change));
     },
   });
 }
 
-/** A bodiless action on one run that answers with the run as it is afterwards. */
-function lifecycleRoute(
-  method: 'POST' | 'DELETE',
+/** A bodiless request on one run that answers with the run as it is afterwards. */
+function runRoute(
+  method: 'GET' | 'POST' | 'DELETE',
   path: string,
   summary: string,
-  act: (scope: TrackingBackend, runId: string) => Promise<void>,
+  act: (ctx: runs.RunContext, runId: string) => Promise<RunView>,
 ): ApiRoute {
   return route({
     method,
@@ -246,23 +201,10 @@ function lifecycleRoute(
     tenant: true,
     response: RunResponse,
     status: 200,
-    async handle({ scope, params }, deps) {
-      await act(scope, params.run_id!);
-      return present(scope, params.run_id!, deps);
+    async handle(call, deps) {
+      return toRunResponse(await act(runContext(call, deps), call.params.run_id!));
     },
   });
-}
-
-async function checkEndTime(scope: TrackingBackend, runId: string, endTime: number): Promise<void> {
-  const { startTime } = (await scope.getRun(runId)).info;
-  if (endTime < startTime) {
-    throw invalid(`end_time ${new Date(endTime).toISOString()} is before the run's start_time ${new Date(startTime).toISOString()}`, 'end_time');
-  }
-}
-
-async function present(scope: TrackingBackend, runId: string, deps: V1Deps) {
-  const run = await scope.getRun(runId);
-  return toRunResponse(run, await deps.listArtifacts(run.info.artifactUri));
 }
 
 function toMetrics(points: z.output<typeof MetricPoint>[]): Metric[] {

@@ -3,7 +3,7 @@
  * extension runs while the user types. None of them needs a running listener.
  */
 import { Daemon, Validate } from '../../../../protocol/src/index.ts';
-import { runFilter } from '../../api/v1/query.ts';
+import { runFilter } from '../../services/search-input.ts';
 import { scopeExperimentFilter } from '../../tenancy/scoped-filters.ts';
 import { TrackingError } from '../../tracking/errors.ts';
 import type { Requests } from '../register.ts';
