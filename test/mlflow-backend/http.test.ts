@@ -125,6 +125,39 @@ describe('request headers', () => {
     }
   });
 
+  it('sends the PATCH and DELETE of logged models with the same prefix, credentials and workspace, a body only when there is one', async () => {
+    const modelJson = {
+      model_id: 'm-1', experiment_id: '3', name: 'model', artifact_uri: 'mlflow-artifacts:/3/models/m-1/artifacts',
+      creation_timestamp_ms: 5, last_updated_timestamp_ms: 6, status: 'LOGGED_MODEL_READY',
+    };
+    reply = (r) => ({ body: r.method === 'PATCH' && !r.url.endsWith('/tags') ? JSON.stringify({ model: { info: modelJson } }) : '{}' });
+    const uri = `${base.replace('http://', 'http://bob:hunter2@')}/mlflow`;
+    await withBackend({ uri, workspace: 'team-a' }, async (b) => {
+      assert.equal((await b.finalizeLoggedModel('m-1', 'LOGGED_MODEL_READY')).status, 'LOGGED_MODEL_READY');
+      await b.setLoggedModelTags('m-1', [{ key: 'k', value: 'v' }]);
+      await b.deleteLoggedModelTag('m-1', 'a key');
+      await b.deleteLoggedModel('m-1');
+    });
+    assert.deepEqual(
+      requests.map((r) => [r.method, r.url, r.body === '' ? undefined : JSON.parse(r.body), r.headers['content-type']]),
+      [
+        ['PATCH', '/mlflow/api/2.0/mlflow/logged-models/m-1', { model_id: 'm-1', status: 'LOGGED_MODEL_READY' }, 'application/json'],
+        ['PATCH', '/mlflow/api/2.0/mlflow/logged-models/m-1/tags', { model_id: 'm-1', tags: [{ key: 'k', value: 'v' }] }, 'application/json'],
+        ['DELETE', '/mlflow/api/2.0/mlflow/logged-models/m-1/tags/a%20key', undefined, undefined],
+        ['DELETE', '/mlflow/api/2.0/mlflow/logged-models/m-1', { model_id: 'm-1' }, 'application/json'],
+      ],
+    );
+    for (const req of requests) {
+      assert.equal(req.headers.authorization, `Basic ${Buffer.from('bob:hunter2').toString('base64')}`);
+      assert.equal(req.headers['x-mlflow-workspace'], 'team-a');
+    }
+    // One pool: after close, PATCH and DELETE fail like every other call.
+    const closed = new MlflowBackend({ uri: base });
+    await closed.close();
+    await expectCode(closed.finalizeLoggedModel('m-1', 'LOGGED_MODEL_READY'), 'INTERNAL_ERROR');
+    await expectCode(closed.deleteLoggedModel('m-1'), 'INTERNAL_ERROR');
+  });
+
   it('refuses a URI that is not http(s)', () => {
     assert.throws(() => new MlflowBackend({ uri: 'file:///tmp/mlruns' }), TypeError);
     assert.throws(() => new MlflowBackend({ uri: 'not a url' }), TypeError);

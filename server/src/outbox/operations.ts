@@ -7,7 +7,9 @@
 
 import type { TrackingBackend } from '../tracking/backend.ts';
 import { TrackingError } from '../tracking/errors.ts';
-import type { LogBatchInput, UpdateRunInput } from '../tracking/types.ts';
+import { ModelsNotSupportedError, supportsModels } from '../tracking/models-backend.ts';
+import type { LogInputsInput, LogOutputsInput, ModelsBackend } from '../tracking/models-backend.ts';
+import type { DatasetInput, LogBatchInput, Metric, UpdateRunInput } from '../tracking/types.ts';
 
 /** One buffered write, exactly as the caller made it (after validation). */
 export type OutboxOperation =
@@ -16,6 +18,8 @@ export type OutboxOperation =
   | { kind: 'deleteRunTag'; runId: string; key: string }
   | { kind: 'deleteRun'; runId: string }
   | { kind: 'restoreRun'; runId: string }
+  | { kind: 'logInputs'; runId: string; inputs: LogInputsInput }
+  | { kind: 'logOutputs'; runId: string; outputs: LogOutputsInput }
   | { kind: 'setExperimentTag'; experimentId: string; key: string; value: string }
   | { kind: 'deleteExperimentTag'; experimentId: string; key: string };
 
@@ -27,9 +31,63 @@ const KINDS: ReadonlySet<string> = new Set<OutboxOperationKind>([
   'deleteRunTag',
   'deleteRun',
   'restoreRun',
+  'logInputs',
+  'logOutputs',
   'setExperimentTag',
   'deleteExperimentTag',
 ]);
+
+// What is stored is a copy holding only the fields the interface defines, so the spool keeps
+// nothing the caller did not mean to send, and loses nothing it did.
+
+/** A metric point as stored: MLflow 3's model and data set fields are kept when set. */
+function copyMetric(m: Metric): Metric {
+  return {
+    key: m.key,
+    value: m.value,
+    timestamp: m.timestamp,
+    step: m.step,
+    ...(m.modelId !== undefined ? { modelId: m.modelId } : {}),
+    ...(m.datasetName !== undefined ? { datasetName: m.datasetName } : {}),
+    ...(m.datasetDigest !== undefined ? { datasetDigest: m.datasetDigest } : {}),
+  };
+}
+
+/** A log-batch as stored. */
+export function copyLogBatch(batch: LogBatchInput): LogBatchInput {
+  return {
+    metrics: (batch.metrics ?? []).map(copyMetric),
+    params: (batch.params ?? []).map((p) => ({ key: p.key, value: p.value })),
+    tags: (batch.tags ?? []).map((t) => ({ key: t.key, value: t.value })),
+  };
+}
+
+function copyDatasetInput({ dataset: d, tags }: DatasetInput): DatasetInput {
+  return {
+    dataset: {
+      name: d.name,
+      digest: d.digest,
+      sourceType: d.sourceType,
+      source: d.source,
+      ...(d.schema !== undefined ? { schema: d.schema } : {}),
+      ...(d.profile !== undefined ? { profile: d.profile } : {}),
+    },
+    tags: tags.map((t) => ({ key: t.key, value: t.value })),
+  };
+}
+
+/** A log-inputs as stored. */
+export function copyLogInputs(inputs: LogInputsInput): LogInputsInput {
+  return {
+    datasets: (inputs.datasets ?? []).map(copyDatasetInput),
+    models: (inputs.models ?? []).map((m) => ({ modelId: m.modelId })),
+  };
+}
+
+/** A log-outputs as stored. */
+export function copyLogOutputs(outputs: LogOutputsInput): LogOutputsInput {
+  return { models: outputs.models.map((m) => ({ modelId: m.modelId, step: m.step })) };
+}
 
 /**
  * The lane a write is ordered in: its run, or its experiment. Writes of one lane are delivered
@@ -96,6 +154,10 @@ export async function applyOperation(backend: TrackingBackend, op: OutboxOperati
       return backend.deleteRun(op.runId);
     case 'restoreRun':
       return backend.restoreRun(op.runId);
+    case 'logInputs':
+      return modelsOf(backend).logInputs(op.runId, op.inputs);
+    case 'logOutputs':
+      return modelsOf(backend).logOutputs(op.runId, op.outputs);
     case 'setExperimentTag':
       return backend.setExperimentTag(op.experimentId, op.key, op.value);
     case 'deleteExperimentTag':
@@ -103,15 +165,34 @@ export async function applyOperation(backend: TrackingBackend, op: OutboxOperati
   }
 }
 
+/** The wrapped backend's logged models and run inputs; a write that needs them is refused without. */
+export function modelsOf(backend: TrackingBackend): ModelsBackend {
+  if (!supportsModels(backend)) throw new ModelsNotSupportedError();
+  return backend;
+}
+
 /**
  * Whether a rejected replay had in fact already taken effect. MLflow accepts a repeated log-batch
- * (exact duplicate metrics are dropped, an unchanged param is accepted, tags are last-write-wins),
- * a repeated update, delete or restore of a run — but deleting a tag that is already gone is a
- * RESOURCE_DOES_NOT_EXIST. When the run or experiment itself still exists, that answer means the
- * tag is absent, which is what the delete wanted; anything else is a real rejection.
+ * (exact duplicate metrics are dropped, model metric points too, an unchanged param is accepted,
+ * tags are last-write-wins), a repeated update, delete or restore of a run, and a repeated
+ * log-inputs (data sets and their links to the run are kept once) — but deleting a tag that is
+ * already gone is a RESOURCE_DOES_NOT_EXIST, and linking a model as an output of a run again fails
+ * on the primary key of MLflow's `inputs` table. When the run or experiment itself still exists
+ * and the tag is absent, or the run already lists every model of the log-outputs as an output,
+ * the write is in effect; anything else is a real rejection.
  */
 export async function alreadyApplied(backend: TrackingBackend, op: OutboxOperation, err: unknown): Promise<boolean> {
-  if (!(err instanceof TrackingError) || err.code !== 'RESOURCE_DOES_NOT_EXIST') return false;
+  if (!(err instanceof TrackingError)) return false;
+  if (op.kind === 'logOutputs') {
+    try {
+      const run = await backend.getRun(op.runId);
+      const outputs = new Set((run.outputs?.modelOutputs ?? []).map((m) => m.modelId));
+      return op.outputs.models.every((m) => outputs.has(m.modelId));
+    } catch {
+      return false;
+    }
+  }
+  if (err.code !== 'RESOURCE_DOES_NOT_EXIST') return false;
   try {
     if (op.kind === 'deleteRunTag') {
       const run = await backend.getRun(op.runId);

@@ -4,11 +4,27 @@
  * spool, and delivers them later in order. With a healthy server it is invisible: writes go
  * straight through and the server's answers, 4xx errors included, come back unchanged.
  *
- * What is buffered: log-batch, run update, run-tag delete, run delete and restore, experiment tag
- * set and delete. What is not: creating experiments and runs (the caller needs the id the server
- * assigns, so these fail with TEMPORARILY_UNAVAILABLE while it is down, as MLflow clients expect
- * and retry), renaming, deleting and restoring experiments, and every read. Reads show what the
- * server has: writes still in the outbox are not visible until delivered.
+ * What is buffered: log-batch, run update, run-tag delete, run delete and restore, log-inputs and
+ * log-outputs of a run, experiment tag set and delete. What is not: creating experiments, runs and
+ * logged models (the caller needs the id the server assigns, so these fail with
+ * TEMPORARILY_UNAVAILABLE while it is down, as MLflow clients expect and retry), renaming,
+ * deleting and restoring experiments, every write to a logged model, and every read. Reads show
+ * what the server has: writes still in the outbox are not visible until delivered.
+ *
+ * MLflow 3's logged models and run inputs/outputs ({@link ModelsBackend}) are forwarded to the
+ * wrapped backend; when it has none, each call answers {@link ModelsNotSupportedError} (the MLflow
+ * API's 501), as it would without the outbox. The choices, write by write:
+ * - log-batch keeps its metrics' `modelId`, `datasetName` and `datasetDigest` in the spool, so a
+ *   buffered batch of autolog's training metrics still lands in the logged model's metrics too.
+ * - log-inputs and log-outputs are run writes like log-batch: their answer is empty, autolog sends
+ *   them in the middle of a run (the training data set, the link to the model it logs), and in
+ *   the run's lane they keep their order with its other writes: a log-outputs queued behind a
+ *   log-batch is not delivered before it, nor after a run delete queued behind it.
+ * - logged-model writes (finalize, tags, params, delete) pass straight through. A model exists
+ *   only once the server created it, moments earlier; finalize answers the model as the server
+ *   has it, which a queued write could only guess; params are write-once and checked against what
+ *   the server holds; and keeping them ordered would need a lane per model. While the server is
+ *   down they fail with TEMPORARILY_UNAVAILABLE, which MLflow's client retries.
  *
  * When full, the spool refuses new writes (REQUEST_LIMIT_EXCEEDED, HTTP 429) rather than drop the
  * oldest. What the oldest entries hold is the start of a run: its params, its first steps, the
@@ -20,13 +36,28 @@
  * spool" sends a record again. On a real MLflow server that is harmless (checked by the tests):
  * a repeated log-batch changes nothing (exact duplicate metric points are dropped, an unchanged
  * param is accepted, tags are last-write-wins), and so do a repeated run update, delete or
- * restore. A repeated tag delete is answered RESOURCE_DOES_NOT_EXIST; the outbox then checks that
- * the run or experiment exists and counts it as delivered.
+ * restore, and a repeated log-inputs (data sets are kept once per experiment and linked to a run
+ * once). A repeated tag delete is answered RESOURCE_DOES_NOT_EXIST; the outbox then checks that
+ * the run or experiment exists and counts it as delivered. A repeated log-outputs fails on the
+ * primary key of MLflow's `inputs` table; the outbox then checks that the run lists those models
+ * as outputs and counts it as delivered.
  */
 
 import { join } from 'node:path';
 import type { TrackingBackend } from '../tracking/backend.ts';
+import { invalid } from '../tracking/errors.ts';
 import { validateSplittableBatch } from '../tracking/mlflow/batch-split.ts';
+import { validateDatasetInputs, validateModelRefs } from '../tracking/models-backend.ts';
+import type {
+  CreateLoggedModelInput,
+  KeyValue,
+  LogInputsInput,
+  LogOutputsInput,
+  LoggedModel,
+  LoggedModelStatus,
+  ModelsBackend,
+  SearchLoggedModelsInput,
+} from '../tracking/models-backend.ts';
 import type {
   CreateExperimentInput,
   CreateRunInput,
@@ -49,11 +80,12 @@ import {
   validateRunId,
   validateRunName,
   validateRunStatus,
+  validateText,
   validateTimestamp,
 } from '../tracking/validation.ts';
 import { Flusher } from './flusher.ts';
 import type { OutboxEvent } from './flusher.ts';
-import { parseLane } from './operations.ts';
+import { copyLogBatch, copyLogInputs, copyLogOutputs, modelsOf, parseLane } from './operations.ts';
 import { DEFAULT_BACKOFF } from './retry-policy.ts';
 import type { BackoffOptions } from './retry-policy.ts';
 import { DEFAULT_SPOOL_LIMITS, SPOOL_FILE, Spool } from './spool.ts';
@@ -131,7 +163,7 @@ const RUN_NAME_TAG = 'mlflow.runName';
  * without trying it, so callers do not each wait on a dead server and its `Retry-After` is kept.
  * When the spool is full a write that would need it is refused with REQUEST_LIMIT_EXCEEDED.
  */
-export class OutboxBackend implements TrackingBackend {
+export class OutboxBackend implements TrackingBackend, ModelsBackend {
   readonly #inner: TrackingBackend;
   readonly #spool: Spool;
   readonly #flusher: Flusher;
@@ -178,13 +210,24 @@ export class OutboxBackend implements TrackingBackend {
     (batch.tags ?? []).forEach((t, i) => {
       if (t.key === RUN_NAME_TAG) validateRunName(t.value, `tags[${i}].value`);
     });
-    // Only the fields a batch has are kept, so the spool holds nothing the caller did not mean.
-    const copy: LogBatchInput = {
-      metrics: (batch.metrics ?? []).map((m: Metric) => ({ key: m.key, value: m.value, timestamp: m.timestamp, step: m.step })),
-      params: (batch.params ?? []).map((p) => ({ key: p.key, value: p.value })),
-      tags: (batch.tags ?? []).map((t) => ({ key: t.key, value: t.value })),
-    };
-    await this.#writes.submit({ kind: 'logBatch', runId: id, batch: copy });
+    (batch.metrics ?? []).forEach(validateMetricRefs);
+    // Only the fields a batch has are kept (MLflow 3's model and data set fields of metrics too).
+    await this.#writes.submit({ kind: 'logBatch', runId: id, batch: copyLogBatch(batch) });
+  }
+
+  async logInputs(runId: string, inputs: LogInputsInput): Promise<void> {
+    const id = validateRunId(runId);
+    modelsOf(this.#inner);
+    validateDatasetInputs(inputs.datasets);
+    validateModelRefs(inputs.models, 'models');
+    await this.#writes.submit({ kind: 'logInputs', runId: id, inputs: copyLogInputs(inputs) });
+  }
+
+  async logOutputs(runId: string, outputs: LogOutputsInput): Promise<void> {
+    const id = validateRunId(runId);
+    modelsOf(this.#inner);
+    validateModelRefs(outputs.models, 'models');
+    await this.#writes.submit({ kind: 'logOutputs', runId: id, outputs: copyLogOutputs(outputs) });
   }
 
   async updateRun(runId: string, input: UpdateRunInput): Promise<RunInfo> {
@@ -285,6 +328,40 @@ export class OutboxBackend implements TrackingBackend {
     return this.#inner.getMetricHistory(runId, key, input);
   }
 
+  // ---- logged models: pass-through (see the file comment) ----
+
+  async createLoggedModel(input: CreateLoggedModelInput): Promise<LoggedModel> {
+    return await modelsOf(this.#inner).createLoggedModel(input);
+  }
+
+  async getLoggedModel(modelId: string, options?: { allowDeleted?: boolean }): Promise<LoggedModel> {
+    return await modelsOf(this.#inner).getLoggedModel(modelId, options);
+  }
+
+  async searchLoggedModels(input: SearchLoggedModelsInput): Promise<Page<LoggedModel>> {
+    return await modelsOf(this.#inner).searchLoggedModels(input);
+  }
+
+  async finalizeLoggedModel(modelId: string, status: LoggedModelStatus): Promise<LoggedModel> {
+    return await modelsOf(this.#inner).finalizeLoggedModel(modelId, status);
+  }
+
+  async deleteLoggedModel(modelId: string): Promise<void> {
+    return await modelsOf(this.#inner).deleteLoggedModel(modelId);
+  }
+
+  async setLoggedModelTags(modelId: string, tags: KeyValue[]): Promise<void> {
+    return await modelsOf(this.#inner).setLoggedModelTags(modelId, tags);
+  }
+
+  async deleteLoggedModelTag(modelId: string, key: string): Promise<void> {
+    return await modelsOf(this.#inner).deleteLoggedModelTag(modelId, key);
+  }
+
+  async logLoggedModelParams(modelId: string, params: KeyValue[]): Promise<void> {
+    return await modelsOf(this.#inner).logLoggedModelParams(modelId, params);
+  }
+
   // ---- the outbox itself ----
 
   /** Queue sizes, dead letters, drops and the last failure, for the extension's status view. */
@@ -351,5 +428,15 @@ export class OutboxBackend implements TrackingBackend {
       await this.#inner.close();
     })();
     return this.#closing;
+  }
+}
+
+/** A metric's MLflow 3 references, when set, are text: checked here so a bad one is never queued. */
+function validateMetricRefs(m: Metric, i: number): void {
+  for (const [name, field] of [['modelId', 'model_id'], ['datasetName', 'dataset_name'], ['datasetDigest', 'dataset_digest']] as const) {
+    const value: unknown = m[name];
+    if (value === undefined) continue;
+    if (typeof value !== 'string') throw invalid(`metric ${field} must be a string`, `metrics[${i}].${field}`);
+    validateText(value, `metric ${field}`, `metrics[${i}].${field}`);
   }
 }

@@ -3,11 +3,12 @@
  * params, 100 tags and 1000 entities each), the way MLflow's Python client does it
  * (`TrackingServiceClient.log_batch`): params and tags go first, paired up, with metrics filling
  * the room left; the remaining metrics follow in full chunks. Every kind keeps its order, nothing
- * is dropped, and a batch that already fits stays one request.
+ * is dropped, and a batch that already fits stays one request. Also what a split batch checks
+ * before its first request, and each request's body.
  */
 
-import { invalid } from '../errors.ts';
-import type { LogBatchInput, Metric } from '../types.ts';
+import { TrackingError, invalid } from '../errors.ts';
+import type { LogBatchInput, Metric, Run } from '../types.ts';
 import {
   MAX_ENTITIES_PER_BATCH,
   MAX_METRICS_PER_BATCH,
@@ -16,6 +17,7 @@ import {
   validateParam,
   validateRunTag,
 } from '../validation.ts';
+import { encodeMetric } from './wire.ts';
 
 type KeyValue = { key: string; value: string };
 
@@ -77,4 +79,40 @@ export function splitLogBatch(batch: { metrics?: Metric[]; params?: KeyValue[]; 
     chunks.push({ metrics: rest, params: [], tags: [] });
   }
   return chunks;
+}
+
+/**
+ * What a batch split into several requests must check before the first one: MLflow reports a run
+ * that is not active, or a param logged before with another value, only when the request carrying
+ * it arrives, and by then the earlier chunks are stored. `run` is the run as read just before.
+ */
+export function checkSplitBatchRun(run: Run, params: KeyValue[]): void {
+  const runId = run.info.runId;
+  if (run.info.lifecycleStage !== 'active') {
+    throw new TrackingError(
+      'INVALID_PARAMETER_VALUE',
+      `The run ${runId} must be in the 'active' state. Current state is ${run.info.lifecycleStage}.`,
+    );
+  }
+  params.forEach((p, i) => {
+    const stored = Object.hasOwn(run.data.params, p.key) ? run.data.params[p.key] : undefined;
+    if (stored !== undefined && stored !== p.value) {
+      throw new TrackingError(
+        'INVALID_PARAMETER_VALUE',
+        `Changing param values is not allowed. Param with key='${p.key}' was already logged with value='${stored}' ` +
+          `for run ID='${runId}'. Attempted logging new value '${p.value}'.`,
+        `params[${i}].value`,
+      );
+    }
+  });
+}
+
+/** One chunk as the body of `runs/log-batch`; metrics keep their MLflow 3 model and data set fields. */
+export function encodeChunk(runId: string, chunk: BatchChunk): unknown {
+  return {
+    run_id: runId,
+    metrics: chunk.metrics.map(encodeMetric),
+    params: chunk.params,
+    tags: chunk.tags,
+  };
 }

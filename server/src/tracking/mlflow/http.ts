@@ -198,8 +198,9 @@ function buildQuery(query: Record<string, QueryValue>): string {
 }
 
 /**
- * A JSON client for `/api/2.0/mlflow/*`. Credentials live only in a private header value: they never
- * appear in errors, in `util.inspect` output or in the origin this exposes.
+ * A JSON client for `/api/2.0/mlflow/*`: GET and POST, and the PATCH and DELETE of MLflow 3's
+ * logged-model endpoints, all on one pool. Credentials live only in a private header value: they
+ * never appear in errors, in `util.inspect` output or in the origin this exposes.
  */
 export class MlflowHttp {
   /** Scheme, host and port, without credentials: safe for messages. */
@@ -254,13 +255,26 @@ export class MlflowHttp {
     return this.#send('POST', endpoint, JSON.stringify(body), schema);
   }
 
+  /** PATCH a JSON body to `/api/2.0/mlflow/<endpoint>` (MLflow 3's logged-model updates). */
+  patch<S extends z.ZodType>(endpoint: string, body: unknown, schema: S): Promise<z.output<S>> {
+    return this.#send('PATCH', endpoint, JSON.stringify(body), schema);
+  }
+
+  /**
+   * DELETE `/api/2.0/mlflow/<endpoint>`, with a JSON body when given (MLflow reads some ids from
+   * the body, not the path) and none otherwise.
+   */
+  delete<S extends z.ZodType>(endpoint: string, body: unknown, schema: S): Promise<z.output<S>> {
+    return this.#send('DELETE', endpoint, body === undefined ? undefined : JSON.stringify(body), schema);
+  }
+
   /** Waits for requests in flight, then closes every connection. */
   async close(): Promise<void> {
     if (!this.#pool.closed) await this.#pool.close();
   }
 
   async #send<S extends z.ZodType>(
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
     pathAndQuery: string,
     body: string | undefined,
     schema: S,
@@ -271,6 +285,8 @@ export class MlflowHttp {
     let text: string;
     let retryAfter: string | string[] | undefined;
     // Reads are idempotent, so one retry covers a keep-alive socket the server closed under us.
+    // Writes are not retried here: MLflow answers some repeats differently (a second tag delete
+    // is a 404), and whoever sends them (the outbox, the client) decides about retrying.
     for (let attempt = 0; ; attempt++) {
       try {
         const res = await this.#pool.request({ method, path, headers, body: body ?? null });

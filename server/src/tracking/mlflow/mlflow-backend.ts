@@ -2,24 +2,13 @@
  * A TrackingBackend over a remote MLflow tracking server's REST API (`/api/2.0/mlflow`). Inputs
  * are checked with the shared MLflow rules before anything is sent, so a bad request fails the
  * same way as on the embedded store and never costs a round trip; MLflow's own answers, errors
- * included, are passed through with their codes.
+ * included, are passed through with their codes. Experiments and runs are here; MLflow 3's logged
+ * models and run inputs/outputs are in `logged-models.ts`, log-batch splitting in
+ * `batch-split.ts`, and every request goes through the one transport in `http.ts`.
  */
 
-import { Pool } from 'undici';
-import type { z } from 'zod';
 import type { TrackingBackend } from '../backend.ts';
 import { TrackingError, runNotFound } from '../errors.ts';
-import {
-  LOGGED_MODEL_PARAMS_BATCH,
-  changedModelParam,
-  normalizeModelParams,
-  normalizeModelTags,
-  validateDatasetInputs,
-  validateLoggedModelName,
-  validateLoggedModelStatus,
-  validateModelId,
-  validateModelRefs,
-} from '../models-backend.ts';
 import type {
   CreateLoggedModelInput,
   KeyValue,
@@ -60,27 +49,21 @@ import {
   validateTimestamp,
   validateViewType,
 } from '../validation.ts';
-import { splitLogBatch, validateSplittableBatch } from './batch-split.ts';
-import type { BatchChunk } from './batch-split.ts';
-import { MlflowHttp, errorFromResponse, errorFromTransport } from './http.ts';
+import { checkSplitBatchRun, encodeChunk, splitLogBatch, validateSplittableBatch } from './batch-split.ts';
+import { MlflowHttp } from './http.ts';
 import type { MlflowAuth } from './http.ts';
+import { MlflowModels } from './logged-models.ts';
 import {
   createExperimentResponse,
   emptySchema,
-  encodeLogInputs,
-  encodeMetric,
-  encodeSearchLoggedModels,
   encodeTags,
-  loggedModelResponse,
   getExperimentResponse,
   metricHistoryResponse,
   pageToken,
   runResponse,
   searchExperimentsResponse,
-  searchLoggedModelsResponse,
   searchRunsResponse,
   toExperiment,
-  toLoggedModel,
   toMetric,
   toRun,
   toRunInfo,
@@ -124,12 +107,12 @@ const INT32_MAX = 2_147_483_647;
  */
 export class MlflowBackend implements TrackingBackend, ModelsBackend {
   readonly #http: MlflowHttp;
-  readonly #patchDelete: PatchDeleteSender;
+  readonly #models: MlflowModels;
   readonly #splitLargeBatches: boolean;
 
   constructor(options: MlflowBackendOptions) {
     this.#http = new MlflowHttp(options);
-    this.#patchDelete = new PatchDeleteSender(options);
+    this.#models = new MlflowModels(this.#http);
     this.#splitLargeBatches = options.splitLargeBatches ?? true;
   }
 
@@ -291,32 +274,11 @@ export class MlflowBackend implements TrackingBackend, ModelsBackend {
       if (t.key === RUN_NAME_TAG) validateRunName(t.value, `tags[${i}].value`);
     });
     const chunks = splitLogBatch({ metrics: batch.metrics ?? [], params, tags: batch.tags ?? [] });
-    if (chunks.length > 1) await this.#precheckSplitBatch(id, params);
+    if (chunks.length > 1) checkSplitBatchRun(await this.getRun(id), params);
     // An empty batch still goes out once, so a missing or deleted run is reported as MLflow would.
     for (const chunk of chunks.length > 0 ? chunks : [{ metrics: [], params: [], tags: [] }]) {
       await this.#http.post('runs/log-batch', encodeChunk(id, chunk), emptySchema);
     }
-  }
-
-  async #precheckSplitBatch(runId: string, params: { key: string; value: string }[]): Promise<void> {
-    const run = await this.getRun(runId);
-    if (run.info.lifecycleStage !== 'active') {
-      throw new TrackingError(
-        'INVALID_PARAMETER_VALUE',
-        `The run ${runId} must be in the 'active' state. Current state is ${run.info.lifecycleStage}.`,
-      );
-    }
-    params.forEach((p, i) => {
-      const stored = Object.hasOwn(run.data.params, p.key) ? run.data.params[p.key] : undefined;
-      if (stored !== undefined && stored !== p.value) {
-        throw new TrackingError(
-          'INVALID_PARAMETER_VALUE',
-          `Changing param values is not allowed. Param with key='${p.key}' was already logged with value='${stored}' ` +
-            `for run ID='${runId}'. Attempted logging new value '${p.value}'.`,
-          `params[${i}].value`,
-        );
-      }
-    });
   }
 
   async deleteRunTag(runId: string, key: string): Promise<void> {
@@ -368,191 +330,50 @@ export class MlflowBackend implements TrackingBackend, ModelsBackend {
     return { items, ...pageToken(res.next_page_token) };
   }
 
-  // MLflow 3's logged models and run inputs (ModelsBackend): checked with the shared rules, then
-  // passed through. Where MLflow only fails by accident of a constraint, a read first keeps the
-  // interface's promise (params are write-once, not write-exactly-once).
+  // MLflow 3's logged models and run inputs/outputs (ModelsBackend), in ./logged-models.ts.
 
-  async createLoggedModel(input: CreateLoggedModelInput): Promise<LoggedModel> {
-    const experimentId = validateExperimentId(input.experimentId);
-    const name = validateLoggedModelName(input.name === '' ? undefined : input.name);
-    const params = normalizeModelParams(input.params);
-    const tags = normalizeModelTags(input.tags);
-    // Like MLflow's client: the first batch of params with the model, the rest afterwards.
-    const res = await this.#http.post(
-      'logged-models',
-      {
-        experiment_id: experimentId,
-        ...(name !== undefined ? { name } : {}),
-        ...(input.modelType !== undefined ? { model_type: input.modelType } : {}),
-        ...(input.sourceRunId !== undefined ? { source_run_id: input.sourceRunId } : {}),
-        params: params.slice(0, LOGGED_MODEL_PARAMS_BATCH),
-        tags,
-      },
-      loggedModelResponse,
-    );
-    const model = toLoggedModel(res.model);
-    if (params.length <= LOGGED_MODEL_PARAMS_BATCH) return model;
-    await this.#sendModelParams(model.modelId, params.slice(LOGGED_MODEL_PARAMS_BATCH));
-    return this.getLoggedModel(model.modelId);
+  createLoggedModel(input: CreateLoggedModelInput): Promise<LoggedModel> {
+    return this.#models.createLoggedModel(input);
   }
 
-  /** A deleted model reads as a 404 first; only then is it asked for again, as deleted. */
-  async getLoggedModel(modelId: string, options: { allowDeleted?: boolean } = {}): Promise<LoggedModel> {
-    const id = validateModelId(modelId);
-    try {
-      return toLoggedModel((await this.#http.get(`logged-models/${encodeURIComponent(id)}`, {}, loggedModelResponse)).model);
-    } catch (err) {
-      if (!options.allowDeleted || !(err instanceof TrackingError && err.code === 'RESOURCE_DOES_NOT_EXIST')) throw err;
-    }
-    const res = await this.#http.get(`logged-models/${encodeURIComponent(id)}`, { allow_deleted: 'true' }, loggedModelResponse);
-    return toLoggedModel(res.model, true);
+  getLoggedModel(modelId: string, options?: { allowDeleted?: boolean }): Promise<LoggedModel> {
+    return this.#models.getLoggedModel(modelId, options);
   }
 
-  async finalizeLoggedModel(modelId: string, status: LoggedModelStatus): Promise<LoggedModel> {
-    const id = validateModelId(modelId);
-    const s = validateLoggedModelStatus(status);
-    // MLflow reads the id from the body, not from the path.
-    const res = await this.#patchDelete.send('PATCH', `logged-models/${encodeURIComponent(id)}`, { model_id: id, status: s }, loggedModelResponse);
-    return toLoggedModel(res.model);
+  finalizeLoggedModel(modelId: string, status: LoggedModelStatus): Promise<LoggedModel> {
+    return this.#models.finalizeLoggedModel(modelId, status);
   }
 
-  async deleteLoggedModel(modelId: string): Promise<void> {
-    const id = validateModelId(modelId);
-    await this.#patchDelete.send('DELETE', `logged-models/${encodeURIComponent(id)}`, { model_id: id }, emptySchema);
+  deleteLoggedModel(modelId: string): Promise<void> {
+    return this.#models.deleteLoggedModel(modelId);
   }
 
-  async setLoggedModelTags(modelId: string, tags: KeyValue[]): Promise<void> {
-    const id = validateModelId(modelId);
-    const list = normalizeModelTags(tags);
-    await this.#patchDelete.send('PATCH', `logged-models/${encodeURIComponent(id)}/tags`, { model_id: id, tags: list }, emptySchema);
+  setLoggedModelTags(modelId: string, tags: KeyValue[]): Promise<void> {
+    return this.#models.setLoggedModelTags(modelId, tags);
   }
 
-  async deleteLoggedModelTag(modelId: string, key: string): Promise<void> {
-    const id = validateModelId(modelId);
-    validateText(key, 'tag key', 'tag_key');
-    if (key === '' || key.includes('/')) throw new TrackingError('INVALID_PARAMETER_VALUE', `Invalid tag key '${key}'`, 'tag_key');
-    await this.#patchDelete.send('DELETE', `logged-models/${encodeURIComponent(id)}/tags/${encodeURIComponent(key)}`, undefined, emptySchema);
+  deleteLoggedModelTag(modelId: string, key: string): Promise<void> {
+    return this.#models.deleteLoggedModelTag(modelId, key);
   }
 
-  /** MLflow refuses any key it already has, even with the same value; those are dropped here first. */
-  async logLoggedModelParams(modelId: string, params: KeyValue[]): Promise<void> {
-    const id = validateModelId(modelId);
-    const list = normalizeModelParams(params);
-    const stored = (await this.getLoggedModel(id, { allowDeleted: true })).params;
-    const fresh = list.filter((p, i) => {
-      const old = Object.hasOwn(stored, p.key) ? stored[p.key] : undefined;
-      if (old !== undefined && old !== p.value) throw changedModelParam(id, p.key, old, p.value, `params[${i}].value`);
-      return old === undefined;
-    });
-    await this.#sendModelParams(id, fresh);
+  logLoggedModelParams(modelId: string, params: KeyValue[]): Promise<void> {
+    return this.#models.logLoggedModelParams(modelId, params);
   }
 
-  async #sendModelParams(modelId: string, params: KeyValue[]): Promise<void> {
-    for (let i = 0; i < params.length; i += LOGGED_MODEL_PARAMS_BATCH) {
-      const batch = params.slice(i, i + LOGGED_MODEL_PARAMS_BATCH);
-      await this.#http.post(`logged-models/${encodeURIComponent(modelId)}/params`, { model_id: modelId, params: batch }, emptySchema);
-    }
+  searchLoggedModels(input: SearchLoggedModelsInput): Promise<Page<LoggedModel>> {
+    return this.#models.searchLoggedModels(input);
   }
 
-  async searchLoggedModels(input: SearchLoggedModelsInput): Promise<Page<LoggedModel>> {
-    const experimentIds = input.experimentIds.map((e, i) => validateExperimentId(e, `experiment_ids[${i}]`));
-    const res = await this.#http.post(
-      'logged-models/search',
-      encodeSearchLoggedModels({ ...input, experimentIds }),
-      searchLoggedModelsResponse,
-    );
-    return { items: (res.models ?? []).map((m) => toLoggedModel(m)), ...pageToken(res.next_page_token) };
+  logInputs(runId: string, inputs: LogInputsInput): Promise<void> {
+    return this.#models.logInputs(runId, inputs);
   }
 
-  async logInputs(runId: string, inputs: LogInputsInput): Promise<void> {
-    const id = validateRunId(runId);
-    validateDatasetInputs(inputs.datasets);
-    validateModelRefs(inputs.models, 'models');
-    await this.#http.post('runs/log-inputs', encodeLogInputs(id, inputs), emptySchema);
+  logOutputs(runId: string, outputs: LogOutputsInput): Promise<void> {
+    return this.#models.logOutputs(runId, outputs);
   }
 
-  async logOutputs(runId: string, outputs: LogOutputsInput): Promise<void> {
-    const id = validateRunId(runId);
-    validateModelRefs(outputs.models, 'models');
-    await this.#http.post('runs/outputs', { run_id: id, models: outputs.models.map((m) => ({ model_id: m.modelId, step: m.step })) }, emptySchema);
-  }
-
-  /** Waits for requests in flight, then closes the connection pools; later calls fail. */
+  /** Waits for requests in flight, then closes the connection pool; later calls fail. */
   async close(): Promise<void> {
-    await Promise.all([this.#http.close(), this.#patchDelete.close()]);
-  }
-}
-
-function encodeChunk(runId: string, chunk: BatchChunk): unknown {
-  return {
-    run_id: runId,
-    metrics: chunk.metrics.map(encodeMetric),
-    params: chunk.params,
-    tags: chunk.tags,
-  };
-}
-
-/**
- * PATCH and DELETE for the logged-model endpoints, which MlflowHttp (GET and POST only) does not
- * send: the same origin, path prefix, credentials and workspace header, and the same error
- * mapping, on a small pool of its own. To be folded into MlflowHttp by its owner.
- */
-class PatchDeleteSender {
-  readonly #pool: Pool;
-  readonly #basePath: string;
-  readonly #origin: string;
-  readonly #headers: Record<string, string> = { accept: 'application/json' };
-
-  constructor(options: MlflowBackendOptions) {
-    // MlflowHttp has checked the URI already.
-    const url = new URL(options.uri);
-    this.#origin = url.origin;
-    this.#basePath = url.pathname.replace(/\/+$/, '');
-    const auth =
-      options.auth ??
-      (url.username !== '' || url.password !== ''
-        ? { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) }
-        : undefined);
-    if (auth !== undefined) {
-      this.#headers['authorization'] =
-        'token' in auth ? `Bearer ${auth.token}` : `Basic ${Buffer.from(`${auth.username}:${auth.password}`, 'utf8').toString('base64')}`;
-    }
-    if (options.workspace !== undefined) this.#headers['x-mlflow-workspace'] = options.workspace;
-    const timeout = options.timeoutMs ?? 120_000;
-    this.#pool = new Pool(url.origin, { connections: 2, keepAliveTimeout: 2_000, headersTimeout: timeout, bodyTimeout: timeout });
-  }
-
-  async send<S extends z.ZodType>(method: 'PATCH' | 'DELETE', endpoint: string, body: unknown, schema: S): Promise<z.output<S>> {
-    const headers = body === undefined ? this.#headers : { ...this.#headers, 'content-type': 'application/json' };
-    let status: number;
-    let text: string;
-    let retryAfter: string | string[] | undefined;
-    try {
-      const res = await this.#pool.request({
-        method,
-        path: `${this.#basePath}/api/2.0/mlflow/${endpoint}`,
-        headers,
-        body: body === undefined ? null : JSON.stringify(body),
-      });
-      status = res.statusCode;
-      retryAfter = res.headers['retry-after'];
-      text = await res.body.text();
-    } catch (err) {
-      throw errorFromTransport(err, this.#origin);
-    }
-    if (status < 200 || status >= 300) throw errorFromResponse(status, text, retryAfter);
-    let json: unknown;
-    try {
-      json = text.trim() === '' ? {} : JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    const parsed = schema.safeParse(json);
-    if (!parsed.success) throw new TrackingError('INTERNAL_ERROR', `Unexpected response from MLflow server for ${method} ${endpoint}`);
-    return parsed.data;
-  }
-
-  async close(): Promise<void> {
-    if (!this.#pool.closed) await this.#pool.close();
+    await this.#http.close();
   }
 }
