@@ -1,118 +1,153 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
-import { Agent, request } from 'undici';
-import { startCliDaemon } from '../support/cli.ts';
-
 /**
- * `npm run bench`: figures, not assertions. Ingest through /api/v1 in batches of 1000 into the
- * embedded store, with the daemon in its own process so its peak RSS is its own, next to the
- * raw node:sqlite insert rate on the same machine in the same run as a ceiling.
+ * `npm run bench`: figures, not assertions, all on this machine in this one run.
+ *
+ *  - raw node:sqlite inserts: the ceiling;
+ *  - the daemon's own `/api/v1` log-batch into the embedded store;
+ *  - MLflow's REST API (`/api/2.0/mlflow/runs/log-batch`), one workload sent three ways: to the
+ *    daemon with its embedded store, directly to a real `mlflow server` (SQLite backend), and to
+ *    a daemon started with `--backend mlflow` in front of that same server.
+ *
+ * Every path sends batches of 1000 points from the same number of concurrent clients, each to
+ * its own run; every request must answer 200, and afterwards the first run's point count is
+ * read back through get-history. MLflow's server is much slower, so the three MLflow-API paths
+ * share one point count: as many batches as the MLflow server (direct, and with the daemon in
+ * front) takes within a time budget (see mlflow-paths.ts for how each path is timed). Each
+ * daemon and the MLflow server are started fresh, so a daemon's peak RSS is its own.
+ *
+ * Knobs: BENCH_BATCHES (600: /api/v1 batches, and the cap for the MLflow-API count),
+ * BENCH_CLIENTS (4), BENCH_MLFLOW_SECONDS (30: time budget of one MLflow path),
+ * BENCH_MLFLOW_BATCHES (a fixed MLflow-API count instead of the budget), BENCH_MLFLOW_SLICE
+ * (4 × clients: batches per path per interleaved round), BENCH_EMBEDDED_REPEATS (5: timed runs
+ * of the embedded MLflow-API path, median reported), BENCH_WARMUP_SECONDS (3).
  */
 
-const BATCH = 1000;
-const BATCHES = Number(process.env.BENCH_BATCHES ?? 600);
-const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 4);
+import { BATCH, type LoadResult, buildMetricArrays, quantile } from './load.ts';
+import { timePaired, timeRepeated } from './mlflow-paths.ts';
+import { mlflowVersion, withDaemon, withMlflow } from './processes.ts';
+import { rawSqliteRate } from './raw-sqlite.ts';
+import { type Row, fmt, load1, machineLine, pairs, ratio, table } from './report.ts';
+import { v1Ingest } from './v1-ingest.ts';
+
+const RAW_ROWS = 1_000_000;
+const BATCHES = envInt('BENCH_BATCHES', 600);
+const CLIENTS = envInt('BENCH_CLIENTS', 4);
+const MLFLOW_SECONDS = envInt('BENCH_MLFLOW_SECONDS', 30);
+const MLFLOW_BATCHES = process.env.BENCH_MLFLOW_BATCHES ? envInt('BENCH_MLFLOW_BATCHES', 0) : undefined;
+const MLFLOW_SLICE = envInt('BENCH_MLFLOW_SLICE', 4 * CLIENTS);
+const EMBEDDED_REPEATS = envInt('BENCH_EMBEDDED_REPEATS', 5);
+const WARMUP_SECONDS = envInt('BENCH_WARMUP_SECONDS', 3);
+
+const progress = (line: string) => console.error(`[bench] ${line}`);
 
 async function main(): Promise<void> {
-  const rows: [string, string][] = [];
-  rows.push(['node:sqlite raw inserts, one transaction (rows/s)', fmt(rawSqliteRate(1_000_000))]);
+  const loadBefore = load1();
+  const rows: Row[] = [];
 
-  const dataDir = await mkdtemp(join(tmpdir(), 'matih-bench-'));
-  const daemon = await startCliDaemon(['--port', '0', '--quiet'], { ...process.env, MATIH_HOME: dataDir });
-  const agent = new Agent({ connections: CLIENTS, pipelining: 1 });
-  try {
-    const post = async (path: string, body: unknown) => {
-      const res = await request(daemon.url + path, {
-        method: 'POST',
-        dispatcher: agent,
-        headers: { 'content-type': 'application/json', 'x-tenant-id': 'bench' },
-        body: JSON.stringify(body),
+  progress(`raw node:sqlite, ${fmt(RAW_ROWS)} rows`);
+  const raw = rawSqliteRate(RAW_ROWS);
+  rows.push({
+    path: 'node:sqlite raw inserts (rows), in-memory, 1 transaction',
+    points: raw.rows,
+    seconds: raw.seconds,
+    rate: raw.rowsPerSecond,
+    verified: fmt(raw.rows),
+  });
+
+  progress(`/api/v1 log-batch → daemon (embedded), ${BATCHES} × ${BATCH}`);
+  const v1 = await withDaemon([], async (daemon) => {
+    const result = await v1Ingest(daemon.url, BATCHES, CLIENTS, buildMetricArrays(BATCHES, false));
+    return { result, rss: await daemon.peakRssMiB() };
+  });
+  rows.push(loadRow('/api/v1 log-batch → daemon (embedded store)', v1.result, v1.rss, v1.result.verifiedPoints));
+
+  const metrics = buildMetricArrays(MLFLOW_BATCHES ?? BATCHES, true);
+
+  // The MLflow server, direct and with the daemon in front, comes first: the count it reaches
+  // within the time budget is the one the embedded path then sends.
+  progress(`MLflow API → mlflow server, direct and through a daemon --backend mlflow, ~${MLFLOW_SECONDS} s each`);
+  let version = 'unknown';
+  const paired = await withMlflow((server) =>
+    withDaemon(['--backend', 'mlflow', '--mlflow-uri', server.url], async (daemon) => {
+      version = await mlflowVersion(server);
+      const result = await timePaired(server.url, daemon.url, {
+        clients: CLIENTS,
+        metrics,
+        warmupSeconds: WARMUP_SECONDS,
+        slice: MLFLOW_SLICE,
+        ...(MLFLOW_BATCHES === undefined ? { budgetSeconds: MLFLOW_SECONDS } : {}),
       });
-      const json = (await res.body.json()) as any;
-      if (res.statusCode >= 300) throw new Error(`${path}: ${res.statusCode} ${JSON.stringify(json)}`);
-      return json;
-    };
-    const exp = await post('/api/v1/experiments', { name: `bench-${Date.now()}` });
-    const runs = await Promise.all(
-      Array.from({ length: CLIENTS }, () => post('/api/v1/experiments/runs', { experiment_id: exp.id })),
-    );
-    // Bodies are built before the clock starts: the figure is the daemon's, not the client's JSON.
-    // Steps differ per batch, so no point is an exact duplicate that the store would skip.
-    const bodies = Array.from({ length: BATCHES }, (_, b) =>
-      JSON.stringify({
-        metrics: Array.from({ length: BATCH }, (_, i) => ({ key: `m${i % 10}`, value: Math.sin(b * BATCH + i), step: b * BATCH + i })),
-      }),
-    );
-    const send = async (runId: string, body: string) => {
-      const res = await request(`${daemon.url}/api/v1/experiments/runs/${runId}/log-batch`, {
-        method: 'POST',
-        dispatcher: agent,
-        headers: { 'content-type': 'application/json', 'x-tenant-id': 'bench' },
-        body,
-      });
-      await res.body.text();
-      if (res.statusCode !== 200) throw new Error(`log-batch: ${res.statusCode}`);
-    };
-    // Warm-up, then the measured run: each client owns a run and sends its share of batches.
-    await send(runs[0].id, JSON.stringify({ metrics: [{ key: 'warm', value: 0 }] }));
-    let next = 0;
-    const latencies: number[] = [];
-    const started = performance.now();
-    await Promise.all(
-      runs.map(async (run) => {
-        for (;;) {
-          const i = next++;
-          if (i >= BATCHES) return;
-          const t0 = performance.now();
-          await send(run.id, bodies[i]!);
-          latencies.push(performance.now() - t0);
-        }
-      }),
-    );
-    const seconds = (performance.now() - started) / 1000;
-    latencies.sort((a, b) => a - b);
-    rows.push([`/api/v1 log-batch ingest, ${BATCHES} × ${BATCH} points, ${CLIENTS} clients (points/s)`, fmt((BATCHES * BATCH) / seconds)]);
-    rows.push(['log-batch latency p50 / p99 (ms)', `${pct(latencies, 0.5)} / ${pct(latencies, 0.99)}`]);
-    rows.push(['daemon peak RSS (MiB)', (await peakRssKiB(daemon.child.pid!) / 1024).toFixed(1)]);
-  } finally {
-    await agent.close();
-    daemon.child.kill('SIGTERM');
-    await daemon.exited;
-    await rm(dataDir, { recursive: true, force: true });
-  }
+      return { ...result, rss: await daemon.peakRssMiB() };
+    }),
+  );
+  const { direct, fronted, batches: mlflowBatches } = paired;
 
-  const width = Math.max(...rows.map(([k]) => k.length));
-  console.log('\nMATIH Experiments benchmark (embedded store)\n');
-  for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
+  progress(`MLflow API → daemon (embedded), ${mlflowBatches} × ${BATCH}, ${EMBEDDED_REPEATS} times`);
+  const embedded = await withDaemon([], async (daemon) => {
+    const result = await timeRepeated(daemon.url, {
+      clients: CLIENTS,
+      metrics,
+      batches: mlflowBatches,
+      warmupSeconds: WARMUP_SECONDS,
+      repeats: EMBEDDED_REPEATS,
+    });
+    return { result, rss: await daemon.peakRssMiB() };
+  });
+
+  const median = EMBEDDED_REPEATS > 1 ? `, median of ${EMBEDDED_REPEATS}` : '';
+  rows.push(loadRow(`MLflow API log-batch → daemon (embedded store)${median}`, embedded.result, embedded.rss, embedded.result.verifiedPoints));
+  rows.push(loadRow('MLflow API log-batch → mlflow server (direct)', direct, undefined, direct.verifiedPoints));
+  rows.push(loadRow('MLflow API log-batch → daemon --backend mlflow → mlflow server', fronted, paired.rss, fronted.verifiedPoints));
+
+  const overhead = 1 - fronted.pointsPerSecond / direct.pointsPerSecond;
+  const out = [
+    '',
+    `MATIH Experiments benchmark — log-batch ingest, ${BATCH} points per request, ${CLIENTS} concurrent clients`,
+    '(MLflow API = POST /api/2.0/mlflow/runs/log-batch with {run_id, metrics}; the same bytes to every server)',
+    machineLine(version),
+    `1-min load average ${loadBefore.toFixed(2)} at start, ${load1().toFixed(2)} at end (above the core count, other work skews the figures)`,
+    '',
+    table(rows),
+    '',
+    pairs([
+      ['MLflow API: embedded daemon ÷ MLflow server (direct)', ratio(embedded.result.pointsPerSecond, direct.pointsPerSecond)],
+      [
+        'MLflow API: daemon in front of MLflow ÷ MLflow server (direct)',
+        `${ratio(fronted.pointsPerSecond, direct.pointsPerSecond)}  (forwarding ${overhead >= 0 ? 'costs' : 'gains'} ${Math.abs(overhead * 100).toFixed(1)}% of the direct rate)`,
+      ],
+    ]),
+    '',
+    `Counts: /api/v1 ${fmt(BATCHES * BATCH)} points; each MLflow-API path ${fmt(mlflowBatches * BATCH)} points (${mlflowBatches} batches), ` +
+      (MLFLOW_BATCHES !== undefined
+        ? 'set by BENCH_MLFLOW_BATCHES.'
+        : paired.stoppedByBudget
+          ? `what the MLflow server took within the ~${MLFLOW_SECONDS} s budget per path.`
+          : `the cap (BENCH_BATCHES), reached within the ~${MLFLOW_SECONDS} s budget.`),
+    `MLflow server direct vs daemon in front: one server, ${paired.rounds} interleaved rounds (A B, B A, ...) of ${MLFLOW_SLICE} batches per path; rates over each path's summed time.`,
+    `Embedded MLflow-API runs (points/s): ${embedded.result.repeatRates.map(fmt).join(' / ')}.`,
+    `Every MLflow-API path warms up for ${WARMUP_SECONDS} s into runs of its own first; latency is per 1000-point request.`,
+    'verified: the first timed run\'s points, read back through get-history afterwards (daemon in front: through it and from the server).',
+  ];
+  console.log(out.join('\n'));
 }
 
-function rawSqliteRate(n: number): number {
-  const db = new DatabaseSync(':memory:');
-  db.exec('CREATE TABLE t (run TEXT, key TEXT, value REAL, ts INTEGER, step INTEGER)');
-  const insert = db.prepare('INSERT INTO t VALUES (?, ?, ?, ?, ?)');
-  const t0 = performance.now();
-  db.exec('BEGIN');
-  for (let i = 0; i < n; i++) insert.run('r', 'k', i * 0.5, 1700000000000 + i, i);
-  db.exec('COMMIT');
-  const rate = n / ((performance.now() - t0) / 1000);
-  db.close();
-  return rate;
+function loadRow(path: string, r: LoadResult, rssMiB: number | undefined, verified: number): Row {
+  return {
+    path,
+    points: r.points,
+    seconds: r.seconds,
+    rate: r.pointsPerSecond,
+    latency: `${quantile(r.latencies, 0.5)} / ${quantile(r.latencies, 0.99)}`,
+    ...(rssMiB !== undefined ? { rssMiB } : {}),
+    verified: fmt(verified),
+  };
 }
 
-async function peakRssKiB(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const m = /VmHWM:\s+(\d+) kB/.exec(status);
-  return m ? Number(m[1]) : NaN;
-}
-
-function pct(sorted: number[], p: number): string {
-  return (sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN).toFixed(1);
-}
-
-function fmt(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
+function envInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got '${raw}'`);
+  return n;
 }
 
 await main();
