@@ -9,4 +9,5 @@ export * from './requests.ts';
 export * from './rpc.ts';
 export * from './settings.ts';
 export * from './tenancy.ts';
+export * from './rules.ts';
 export * from './views.ts';

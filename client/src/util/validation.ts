@@ -5,30 +5,31 @@
  *
  * Every check answers a readable message, or `undefined` when the value is fine.
  */
-import { TENANT_ID_PATTERN, TENANT_TAG } from '../../../protocol/src/index.ts';
+import {
+  KEY_PATTERN,
+  LONE_SURROGATE,
+  MAX_ENTITY_KEY_LENGTH,
+  MAX_EXPERIMENT_TAG_VALUE_LENGTH,
+  MAX_RUN_NAME_LENGTH,
+  MAX_RUN_TAG_VALUE_LENGTH,
+  TENANT_ID_PATTERN,
+  TENANT_TAG,
+  codePointLength,
+  keyResolvesElsewhere,
+} from '../../../protocol/src/index.ts';
+
+export { codePointLength, posixNormpath } from '../../../protocol/src/index.ts';
+export { MAX_EXPERIMENT_TAG_VALUE_LENGTH, MAX_RUN_NAME_LENGTH, MAX_RUN_TAG_VALUE_LENGTH };
 
 export type Check = (value: string) => string | undefined;
 
 export const MAX_EXPERIMENT_NAME_LENGTH = 255;
 export const MAX_DESCRIPTION_LENGTH = 1000;
-export const MAX_RUN_NAME_LENGTH = 250;
 /** MLflow's limit on metric, param and tag keys. */
-export const MAX_TAG_KEY_LENGTH = 250;
-export const MAX_RUN_TAG_VALUE_LENGTH = 8000;
-export const MAX_EXPERIMENT_TAG_VALUE_LENGTH = 5000;
+export const MAX_TAG_KEY_LENGTH = MAX_ENTITY_KEY_LENGTH;
 /** The v1 API's limit on tags in one request. */
 export const MAX_TAGS_PER_REQUEST = 100;
 
-// MLflow's key rule: Python's Unicode-aware `\w` plus `/ . - space :`; the daemon uses the same.
-const TAG_KEY_PATTERN = /^[\p{L}\p{N}_/.\- :]*$/u;
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/** Length in code points, as the daemon (and Python) count, so emoji count once. */
-export function codePointLength(value: string): number {
-  let count = 0;
-  for (const _ of value) count++;
-  return count;
-}
 
 /** NUL and unpaired surrogates cannot round-trip through JSON and SQL; the daemon refuses them. */
 function checkText(value: string, what: string): string | undefined {
@@ -64,31 +65,14 @@ export const checkDescription: Check = (value) =>
 export const checkRunName: Check = (value) =>
   checkLength(value.trim(), 'Run name', 1, MAX_RUN_NAME_LENGTH) ?? checkText(value, 'Run name');
 
-/** Python's `posixpath.normpath`: MLflow refuses keys that would alias another key as a file path. */
-export function posixNormpath(path: string): string {
-  if (path === '') return '.';
-  const initialSlashes = path.startsWith('//') && !path.startsWith('///') ? 2 : path.startsWith('/') ? 1 : 0;
-  const out: string[] = [];
-  for (const comp of path.split('/')) {
-    if (comp === '' || comp === '.') continue;
-    if (comp !== '..' || (initialSlashes === 0 && out.length === 0) || out[out.length - 1] === '..') {
-      out.push(comp);
-    } else if (out.length > 0) {
-      out.pop();
-    }
-  }
-  const joined = '/'.repeat(initialSlashes) + out.join('/');
-  return joined === '' ? '.' : joined;
-}
-
 /** Tag keys: MLflow's character set, no path tricks, at most 250 characters, not MATIH's own tag. */
 export const checkTagKey: Check = (key) => {
   if (key === '') return 'Tag key must not be empty';
-  if (!TAG_KEY_PATTERN.test(key)) {
+  if (!KEY_PATTERN.test(key)) {
     return `Tag key "${key}" may only contain letters, digits, underscores (_), dashes (-), periods (.), spaces, colons (:) and slashes (/)`;
   }
-  const norm = posixNormpath(key);
-  if (norm !== key || norm === '.' || norm.startsWith('..') || norm.startsWith('/')) {
+  const { elsewhere, resolved: norm } = keyResolvesElsewhere(key);
+  if (elsewhere) {
     return `Tag key "${key}" is used as a file path and must not resolve to another name (it resolves to "${norm}")`;
   }
   const length = codePointLength(key);

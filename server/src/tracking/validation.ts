@@ -5,6 +5,17 @@
  * (`metrics[3].key`) so a caller can point at the exact entry at fault.
  */
 
+import {
+  KEY_PATTERN,
+  LONE_SURROGATE,
+  MAX_ENTITY_KEY_LENGTH,
+  MAX_EXPERIMENT_TAG_VALUE_LENGTH,
+  MAX_PARAM_VALUE_LENGTH,
+  MAX_RUN_NAME_LENGTH,
+  MAX_RUN_TAG_VALUE_LENGTH,
+  codePointLength,
+  keyResolvesElsewhere,
+} from '../../../protocol/src/rules.ts';
 import { invalid } from './errors.ts';
 import { RUN_STATUSES } from './types.ts';
 import type { LogBatchInput, Metric, RunStatus, ViewType } from './types.ts';
@@ -12,49 +23,30 @@ import type { LogBatchInput, Metric, RunStatus, ViewType } from './types.ts';
 export const MAX_METRICS_PER_BATCH = 1000;
 export const MAX_PARAMS_TAGS_PER_BATCH = 100;
 export const MAX_ENTITIES_PER_BATCH = 1000;
-export const MAX_ENTITY_KEY_LENGTH = 250;
-export const MAX_PARAM_VALUE_LENGTH = 6000;
-export const MAX_RUN_TAG_VALUE_LENGTH = 8000;
-export const MAX_EXPERIMENT_TAG_VALUE_LENGTH = 5000;
 export const MAX_EXPERIMENT_NAME_LENGTH = 500;
-export const MAX_RUN_NAME_LENGTH = 250;
 export const MAX_ARTIFACT_LOCATION_LENGTH = 2048;
 /** Upper bound of `max_results` for run and experiment search (SEARCH_MAX_RESULTS_THRESHOLD). */
 export const SEARCH_MAX_RESULTS_THRESHOLD = 50000;
+// The key and value limits live in protocol/ so the extension checks them as the user types.
+export {
+  MAX_ENTITY_KEY_LENGTH,
+  MAX_EXPERIMENT_TAG_VALUE_LENGTH,
+  MAX_PARAM_VALUE_LENGTH,
+  MAX_RUN_NAME_LENGTH,
+  MAX_RUN_TAG_VALUE_LENGTH,
+  posixNormpath,
+} from '../../../protocol/src/rules.ts';
 
 /** What a key names; used in messages and to pick the limits. */
 export type KeyKind = 'metric' | 'param' | 'tag' | 'experiment tag';
 
-// Python's `\w` is Unicode-aware (letters, digits, underscore), so MLflow accepts `métrique`.
-// Colons are allowed since MLflow 2.x on non-Windows servers.
-const KEY_PATTERN = /^[\p{L}\p{N}_/.\- :]*$/u;
 const RUN_ID_PATTERN = /^[a-zA-Z0-9][\w-]{0,255}$/;
 const EXPERIMENT_ID_PATTERN = /^[a-zA-Z0-9][\w-]{0,63}$/;
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-/** Python's `posixpath.normpath`, which MLflow uses to refuse keys that alias other keys as files. */
-export function posixNormpath(path: string): string {
-  if (path === '') return '.';
-  // POSIX allows exactly two leading slashes to mean something special; three or more collapse.
-  const initialSlashes = path.startsWith('//') && !path.startsWith('///') ? 2 : path.startsWith('/') ? 1 : 0;
-  const out: string[] = [];
-  for (const comp of path.split('/')) {
-    if (comp === '' || comp === '.') continue;
-    if (comp !== '..' || (initialSlashes === 0 && out.length === 0) || out[out.length - 1] === '..') {
-      out.push(comp);
-    } else if (out.length > 0) {
-      out.pop();
-    }
-  }
-  const joined = '/'.repeat(initialSlashes) + out.join('/');
-  return joined === '' ? '.' : joined;
-}
-
-/** Length in code points, as Python's `len` counts; only computed when UTF-16 length could exceed. */
+/** The code-point length when it exceeds `limit`; only counted when the UTF-16 length could. */
 function lengthExceeds(value: string, limit: number): number | undefined {
   if (value.length <= limit) return undefined;
-  let count = 0;
-  for (const _ of value) count++;
+  const count = codePointLength(value);
   return count > limit ? count : undefined;
 }
 
@@ -84,8 +76,8 @@ export function validateKey(kind: KeyKind, key: unknown, field: string): string 
       field,
     );
   }
-  const norm = posixNormpath(k);
-  if (norm !== k || norm === '.' || norm.startsWith('..') || norm.startsWith('/')) {
+  const { elsewhere, resolved: norm } = keyResolvesElsewhere(k);
+  if (elsewhere) {
     throw invalid(
       `${kind} key ${describe(k)} is invalid: keys may be used as file paths and must not resolve ` +
         `to another name (this one resolves to '${norm}')`,
