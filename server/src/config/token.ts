@@ -19,22 +19,27 @@ function octal(mode: number): string {
   return (mode & 0o777).toString(8).padStart(4, '0');
 }
 
-/**
- * Writes the token so that no reader ever sees a partial file or a moment of loose permissions:
- * the parent directory is created 0700 if missing, the token goes to a temporary file opened
- * 0600 in the same directory, is flushed, and is renamed over the target.
- */
+/** Writes the token file (see {@link writePrivateFile}). */
 export async function writeTokenFile(path: string, token: string): Promise<void> {
   if (token === '' || /\s/.test(token)) throw new Error('Refusing to write an empty token or one containing whitespace');
+  await writePrivateFile(path, `${token}\n`);
+}
+
+/**
+ * Writes a file that holds a secret so that no reader ever sees a partial file or a moment of
+ * loose permissions: the parent directory is created 0700 if missing, the content goes to a
+ * temporary file opened 0600 with `wx` in the same directory (never following a planted file or
+ * link), is flushed, and is renamed over the target.
+ */
+export async function writePrivateFile(path: string, content: string): Promise<void> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const temp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  // 'wx' fails if the name exists, so a planted file or symlink at the temp path is never followed.
   const file = await open(temp, 'wx', 0o600);
   try {
     // The umask can only remove bits, but be explicit in case the file system ignores the open mode.
     await file.chmod(0o600);
-    await file.writeFile(`${token}\n`, 'utf8');
+    await file.writeFile(content, 'utf8');
     await file.sync();
   } catch (err) {
     await file.close().catch(() => {});

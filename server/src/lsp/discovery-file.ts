@@ -4,36 +4,16 @@
  * gets the same care as the token file (config/token.ts): a temporary file opened 0600 with
  * `wx` (never following a planted file or link), flushed, then renamed over the target.
  */
-import { randomBytes } from 'node:crypto';
 import { unlinkSync } from 'node:fs';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { unlink } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type DaemonDiscovery, discoveryFileName } from '../../../protocol/src/index.ts';
+import { writePrivateFile } from '../config/token.ts';
 
 /** Writes `value` as JSON to `path` so that no reader ever sees a partial file or loose permissions. */
 export async function writePrivateJson(path: string, value: unknown): Promise<void> {
-  const dir = dirname(path);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const temp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const file = await open(temp, 'wx', 0o600);
-  try {
-    // The umask can only remove bits, but be explicit in case the file system ignores the open mode.
-    await file.chmod(0o600);
-    await file.writeFile(`${JSON.stringify(value, null, 2)}\n`, 'utf8');
-    await file.sync();
-  } catch (err) {
-    await file.close().catch(() => {});
-    await unlink(temp).catch(() => {});
-    throw err;
-  }
-  await file.close();
-  try {
-    await rename(temp, path);
-  } catch (err) {
-    await unlink(temp).catch(() => {});
-    throw err;
-  }
+  await writePrivateFile(path, `${JSON.stringify(value, null, 2)}\n`);
 }
 
 /** A workspace folder as the LSP `initialize` request and folder-change events carry it. */
