@@ -4,6 +4,7 @@
  */
 
 export * from './discovery.ts';
+export * from './live.ts';
 export * from './params.ts';
 export * from './requests.ts';
 export * from './rpc.ts';

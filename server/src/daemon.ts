@@ -5,6 +5,9 @@ import { listLocalArtifacts } from './artifacts/local-listing.ts';
 import { type BackendConfig, BackendSet } from './config/backend-config.ts';
 import { Router } from './http/router.ts';
 import { type RunningHttpServer, startHttpServer } from './http/server.ts';
+import { MetricHub } from './live/metric-hub.ts';
+import { withLivePublishing } from './live/publishing-backend.ts';
+import { type LiveStream, type StreamLimits, createLiveStream } from './live/ws-stream.ts';
 import { TenantRegistry } from './tenancy/tenant-registry.ts';
 import type { TrackingBackend } from './tracking/backend.ts';
 import { VERSION } from './version.ts';
@@ -30,6 +33,10 @@ export interface DaemonOptions {
   /** Origins (scheme://host:port) allowed to call the API from a browser. */
   allowedOrigins?: string[];
   log?: (line: string) => void;
+  /** Live frames go here; the LSP side passes its own so its subscriptions outlive a backend switch. */
+  hub?: MetricHub;
+  /** Limits of the WebSocket `/api/v1/stream` (ws-stream.ts has the defaults). */
+  streamLimits?: Partial<StreamLimits>;
 }
 
 export interface Daemon {
@@ -40,6 +47,10 @@ export interface Daemon {
   readonly backendDescription: string;
   /** The backend of one tenant, unscoped (tests and diagnostics). */
   backendFor(tenantId: string): TrackingBackend;
+  /** The tenant scopes every surface writes through; their writes publish to `hub`. */
+  readonly tenants: TenantRegistry;
+  readonly hub: MetricHub;
+  readonly stream: LiveStream;
   /** Stops taking requests, finishes those in flight, then closes the store. */
   close(): Promise<void>;
 }
@@ -56,8 +67,11 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   }
   const backends = new BackendSet(options.backend ?? { kind: 'embedded' }, options.dataDir);
   const router = new Router();
-  // One registry for both APIs: each tenant's ownership caches and MLflow Default experiment.
-  const tenants = new TenantRegistry((tenant) => backends.forTenant(tenant));
+  // One registry for both APIs (and the LSP handlers): each tenant's ownership caches and MLflow
+  // Default experiment. Each tenant's backend publishes its successful writes to the hub
+  // (live/publishing-backend.ts), so every surface feeds the live stream without code of its own.
+  const hub = options.hub ?? new MetricHub();
+  const tenants = new TenantRegistry((tenant) => withLivePublishing(backends.forTenant(tenant), tenant, hub));
   const bound = options.tokenTenant ? { boundTenant: options.tokenTenant } : {};
   mountV1(router, {
     tenants,
@@ -67,18 +81,28 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     ...bound,
   });
   mountMlflowApi(router, { tenants, defaultTenant: options.defaultTenant ?? 'default', ...bound });
+  const security = {
+    extraHosts: [...(options.extraHosts ?? []), ...(loopback || isWildcard(options.host) ? [] : [options.host])],
+    allowedOrigins: options.allowedOrigins ?? [],
+    publicPaths: V1_PUBLIC_PATHS,
+    ...(options.token ? { token: options.token } : {}),
+  };
+  const stream = createLiveStream({
+    hub,
+    tenants,
+    security,
+    ...bound,
+    ...(options.streamLimits ? { limits: options.streamLimits } : {}),
+    ...(options.log ? { log: options.log } : {}),
+  });
   let http: RunningHttpServer;
   try {
     http = await startHttpServer({
       host: options.host,
       port: options.port,
       router,
-      security: {
-        extraHosts: [...(options.extraHosts ?? []), ...(loopback || isWildcard(options.host) ? [] : [options.host])],
-        allowedOrigins: options.allowedOrigins ?? [],
-        publicPaths: V1_PUBLIC_PATHS,
-        ...(options.token ? { token: options.token } : {}),
-      },
+      security,
+      onUpgrade: stream.handleUpgrade,
       ...(options.log ? { log: options.log } : {}),
     });
   } catch (err) {
@@ -91,7 +115,14 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     dataDir: options.dataDir,
     backendDescription: backends.description,
     backendFor: (tenant) => backends.forTenant(tenant),
+    tenants,
+    hub,
+    stream,
     async close() {
+      // Upgraded sockets are outside the HTTP server's shutdown; close them first. The hub is
+      // left alone when it was given: it belongs to the LSP session and outlives this daemon.
+      stream.close();
+      if (!options.hub) hub.close();
       await http.close();
       await backends.close();
     },

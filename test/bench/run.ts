@@ -27,6 +27,7 @@ import { mlflowVersion, withDaemon, withMlflow } from './processes.ts';
 import { rawSqliteRate } from './raw-sqlite.ts';
 import { type Row, fmt, load1, machineLine, pairs, ratio, table } from './report.ts';
 import { v1Ingest } from './v1-ingest.ts';
+import { liveLatency, liveLatencyLines } from './live-latency.ts';
 
 const RAW_ROWS = 1_000_000;
 const BATCHES = envInt('BENCH_BATCHES', 600);
@@ -98,6 +99,8 @@ async function main(): Promise<void> {
   rows.push(loadRow('MLflow API log-batch → mlflow server (direct)', direct, undefined, direct.verifiedPoints));
   rows.push(loadRow('MLflow API log-batch → daemon --backend mlflow → mlflow server', fronted, paired.rss, fronted.verifiedPoints));
 
+  const live = await liveLatency(envInt('BENCH_LIVE_POINTS', 20_000), envInt('BENCH_LIVE_RATE', 10_000), progress);
+
   const overhead = 1 - fronted.pointsPerSecond / direct.pointsPerSecond;
   const out = [
     '',
@@ -126,6 +129,8 @@ async function main(): Promise<void> {
     `Embedded MLflow-API runs (points/s): ${embedded.result.repeatRates.map(fmt).join(' / ')}.`,
     `Every MLflow-API path warms up for ${WARMUP_SECONDS} s into runs of its own first; latency is per 1000-point request.`,
     'verified: the first timed run\'s points, read back through get-history afterwards (daemon in front: through it and from the server).',
+    '',
+    ...liveLatencyLines(live),
   ];
   console.log(out.join('\n'));
 }

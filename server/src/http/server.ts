@@ -6,6 +6,7 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { BodyReader, DEFAULT_BODY_LIMIT_BYTES, checkDeclaredLength } from './body.ts';
 import { HttpError, errorBody } from './errors.ts';
 import { errorResult, sendResult } from './response.ts';
@@ -23,6 +24,11 @@ export interface HttpServerOptions {
   bodyLimitBytes?: number;
   /** One line per request (method, path, status, duration) and the detail of unexpected errors; never headers or bodies. */
   log?: (line: string) => void;
+  /**
+   * Takes WebSocket upgrade requests (`port` is the listening one, for the Host check); it must
+   * run the security checks itself (security.ts `checkAccess`). Without it upgrades are refused.
+   */
+  onUpgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer, port: number) => void;
 }
 
 export interface RunningHttpServer {
@@ -140,6 +146,14 @@ export function startHttpServer(options: HttpServerOptions): Promise<RunningHttp
     }
   };
   server.on('request', (req: IncomingMessage, res: ServerResponse) => void onRequest(req, res));
+  // Only when asked for: without a listener Node treats an upgrade as an ordinary request, as before.
+  const onUpgrade = options.onUpgrade;
+  if (onUpgrade) {
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (closing) socket.destroy();
+      else onUpgrade(req, socket, head, port);
+    });
+  }
 
   const close = (timeoutMs = DEFAULT_CLOSE_TIMEOUT_MS): Promise<void> => {
     closing ??= new Promise<void>((resolve) => {

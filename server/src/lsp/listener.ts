@@ -7,10 +7,11 @@
 import type { BackendCredentials, DaemonSettings } from '../../../protocol/src/index.ts';
 import type { BackendConfig } from '../config/backend-config.ts';
 import type { Daemon, DaemonOptions } from '../daemon.ts';
-import { TenantRegistry } from '../tenancy/tenant-registry.ts';
+import type { TenantRegistry } from '../tenancy/tenant-registry.ts';
 import type { TrackingBackend } from '../tracking/backend.ts';
 import type { MlflowAuth } from '../tracking/mlflow/index.ts';
 import type { Runtime } from './runtime.ts';
+import type { MetricHub } from '../live/metric-hub.ts';
 
 export interface ListenerConfig {
   settings: DaemonSettings;
@@ -21,6 +22,8 @@ export interface ListenerConfig {
   preferredPort?: number;
   env: NodeJS.ProcessEnv;
   log: (line: string) => void;
+  /** Where the daemon's writes publish live frames (the session's hub). */
+  hub?: MetricHub;
 }
 
 export interface Listener {
@@ -76,6 +79,7 @@ export async function startListener(runtime: Runtime, config: ListenerConfig): P
     backend: backendConfig(runtime, config.settings, config.credentials, config.env),
     defaultTenant: config.settings.activeTenant,
     token: config.token,
+    ...(config.hub ? { hub: config.hub } : {}),
     log: (line) => {
       if (!ROUTINE.test(line)) config.log(`http: ${line}`);
     },
@@ -94,7 +98,8 @@ export async function startListener(runtime: Runtime, config: ListenerConfig): P
     dataDir: config.dataDir,
     description: daemon.backendDescription,
     settings: config.settings,
-    tenants: new TenantRegistry((tenant) => daemon.backendFor(tenant)),
+    // The daemon's own registry: its backends publish to the live hub, so LSP writes stream too.
+    tenants: daemon.tenants,
     unscoped: workspaces ? undefined : daemon.backendFor(config.settings.activeTenant),
     close: () => daemon.close(),
   };

@@ -5,9 +5,11 @@
  */
 import type { Connection, InitializeResult } from 'vscode-languageserver/node';
 import { ALL_REQUESTS, Daemon } from '../../../protocol/src/index.ts';
+import { MetricHub } from '../live/metric-hub.ts';
 import { VERSION } from '../version.ts';
 import { registerDaemonRequests } from './handlers/daemon.ts';
 import { registerExperimentRequests } from './handlers/experiments.ts';
+import { registerLiveRequests } from './handlers/live.ts';
 import { registerRunRequests } from './handlers/runs.ts';
 import { registerTenantRequests } from './handlers/tenants.ts';
 import { Requests } from './register.ts';
@@ -22,7 +24,10 @@ export interface ServeOptions {
 
 export function serveDaemon(connection: Connection, options: ServeOptions): DaemonSession {
   const log = (line: string) => connection.console.log(line);
+  // One hub for the session's life: the extension's live subscription survives backend switches.
+  const hub = new MetricHub();
   const session = new DaemonSession({
+    hub,
     pid: options.pid,
     env: options.env,
     log,
@@ -36,6 +41,7 @@ export function serveDaemon(connection: Connection, options: ServeOptions): Daem
   registerTenantRequests(requests, session);
   registerExperimentRequests(requests, session);
   registerRunRequests(requests, session);
+  registerLiveRequests(requests, session, hub, connection);
   const missing = ALL_REQUESTS.filter((m) => !requests.methods.has(m));
   if (missing.length > 0) throw new Error(`no handler for ${missing.join(', ')}`);
 

@@ -24,6 +24,7 @@ import { DaemonUnavailableError } from './errors.ts';
 import { Gate } from './gate.ts';
 import { type Listener, startListener } from './listener.ts';
 import type { Runtime } from './runtime.ts';
+import type { MetricHub } from '../live/metric-hub.ts';
 
 /** What the session needs from the process around it. */
 export interface SessionHost {
@@ -34,6 +35,8 @@ export interface SessionHost {
   statusChanged(status: DaemonStatus): void;
   /** Loads the store and the MLflow client (runtime.ts); rejects with a readable reason when this Node cannot run them. */
   loadRuntime(): Promise<Runtime>;
+  /** The live hub every listener publishes to (serve.ts); each listener makes its own when absent. */
+  hub?: MetricHub;
 }
 
 /** How long a switch to MLflow waits for its first answer before publishing the status. */
@@ -252,6 +255,7 @@ export class DaemonSession {
           ...(this.lastPort !== undefined ? { preferredPort: this.lastPort } : {}),
           env: this.host.env,
           log: (line) => this.host.log(line),
+          ...(this.host.hub ? { hub: this.host.hub } : {}),
         });
         this.startedAt = new Date().toISOString();
         try {
