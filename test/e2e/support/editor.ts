@@ -65,10 +65,35 @@ export function toolchain(): Toolchain {
 
 /** The project's VSIX, packaged by `scripts/package.ts` unless it is newer than its sources. */
 export function ensureVsix(): string {
-  const result = spawnSync(scriptNode(), [join(ROOT, 'scripts', 'package.ts'), '--reuse'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  if (result.status !== 0) throw new Error(`scripts/package.ts failed:\n${result.stdout}`);
+  // e2e files run in parallel (`npm test` runs two at a time): one packages, the others wait for
+  // it rather than writing the same VSIX at once and installing a half-written one.
+  const release = lockSync(join(ROOT, 'test-results', '.vsix.lock'));
+  try {
+    const result = spawnSync(scriptNode(), [join(ROOT, 'scripts', 'package.ts'), '--reuse'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    if (result.status !== 0) throw new Error(`scripts/package.ts failed:\n${result.stdout}`);
+  } finally {
+    release();
+  }
   const m = manifest();
   return join(ROOT, `${m.name}-${m.version}.vsix`);
+}
+
+/** A cross-process lock (a directory, created atomically); a lock older than 10 minutes is stale. */
+function lockSync(path: string, timeoutMs = 600_000): () => void {
+  mkdirSync(join(path, '..'), { recursive: true });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      mkdirSync(path);
+      return () => rmSync(path, { recursive: true, force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const age = Date.now() - (statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > 600_000) rmSync(path, { recursive: true, force: true });
+      else if (Date.now() > deadline) throw new Error(`${path} stayed locked for ${timeoutMs / 1000} s`);
+      else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+    }
+  }
 }
 
 export interface EditorOptions {
@@ -91,6 +116,8 @@ export interface Editor {
   /** The opened (copied) workspace folder. */
   workspace: string;
   userDataDir: string;
+  /** The `MATIH_HOME` the extension host (and so the daemon) runs with: data, discovery files. */
+  matihHome: string;
   extensionsDir: string;
   /** `--list-extensions --show-versions` after installing the VSIX, e.g. `matih.matih-experiments@0.1.0`. */
   installed: string[];
@@ -180,7 +207,8 @@ export async function startEditor(options: EditorOptions = {}): Promise<Editor> 
   mkdirSync(join(userDataDir, 'User'), { recursive: true });
   writeFileSync(join(userDataDir, 'User', 'settings.json'), JSON.stringify({ ...DEFAULT_SETTINGS, ...options.settings }, null, 2));
   writeFileSync(config, 'bind-addr: 127.0.0.1:0\nauth: none\ncert: false\n');
-  const env = { ...process.env, MATIH_HOME: join(temp, 'matih-home'), ...options.env };
+  const matihHome = options.env?.MATIH_HOME ?? join(temp, 'matih-home');
+  const env = { ...process.env, MATIH_HOME: matihHome, ...options.env };
   const baseArgs = [codeServer, '--config', config, '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir];
 
   const cli = (args: string[]): string => {
@@ -243,6 +271,8 @@ export async function startEditor(options: EditorOptions = {}): Promise<Editor> 
       headless: true,
       args: CHROMIUM_ARGS,
       viewport: options.viewport ?? { width: 1440, height: 900 },
+      // Lets tests read what the extension copied (`navigator.clipboard.readText()`).
+      permissions: ['clipboard-read', 'clipboard-write'],
     });
     const page = context.pages()[0] ?? (await context.newPage());
     lap('browser');
@@ -256,6 +286,7 @@ export async function startEditor(options: EditorOptions = {}): Promise<Editor> 
       context,
       workspace,
       userDataDir,
+      matihHome,
       extensionsDir,
       installed,
       timings,
