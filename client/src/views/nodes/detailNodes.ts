@@ -11,11 +11,13 @@ import type { RunNode } from './runNode.ts';
 
 export type DetailKind = 'params' | 'metrics' | 'tags' | 'artifacts';
 
-const GROUPS: Record<DetailKind, { label: string; icon: string; leaf: string }> = {
-  params: { label: 'Parameters', icon: 'settings', leaf: 'param' },
-  metrics: { label: 'Metrics', icon: 'graph-line', leaf: 'metric' },
-  tags: { label: 'Tags', icon: 'tag', leaf: 'tag' },
-  artifacts: { label: 'Artifacts', icon: 'files', leaf: 'artifact' },
+// Leaves carry an icon too: without one their labels start left of their group's label, which
+// reads as the wrong nesting level.
+const GROUPS: Record<DetailKind, { label: string; icon: string; leaf: string; leafIcon: string }> = {
+  params: { label: 'Parameters', icon: 'settings', leaf: 'param', leafIcon: 'symbol-variable' },
+  metrics: { label: 'Metrics', icon: 'graph-line', leaf: 'metric', leafIcon: 'symbol-number' },
+  tags: { label: 'Tags', icon: 'tag', leaf: 'tag', leafIcon: 'symbol-key' },
+  artifacts: { label: 'Artifacts', icon: 'files', leaf: 'artifact', leafIcon: 'file' },
 };
 
 /** Keys sorted as a person reads them: `lr` before `val/loss`, `epoch_2` before `epoch_10`. */
@@ -102,6 +104,7 @@ export class DetailLeafNode extends TreeNode {
       item.iconPath = new ThemeIcon(this.key.endsWith('/') ? 'folder' : 'file');
       item.tooltip = this.key;
     } else {
+      item.iconPath = new ThemeIcon(GROUPS[kind].leafIcon);
       item.description = shorten(this.value, 80);
       const tooltip = new MarkdownString();
       tooltip.appendMarkdown(`\`${this.key}\`\n\n`);
