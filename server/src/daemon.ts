@@ -6,6 +6,7 @@ import { type BackendConfig, BackendSet } from './config/backend-config.ts';
 import { Router } from './http/router.ts';
 import { type RunningHttpServer, startHttpServer } from './http/server.ts';
 import { MetricHub } from './live/metric-hub.ts';
+import { startMlflowPolling } from './live/poller.ts';
 import { withLivePublishing } from './live/publishing-backend.ts';
 import { type LiveStream, type StreamLimits, createLiveStream } from './live/ws-stream.ts';
 import { TenantRegistry } from './tenancy/tenant-registry.ts';
@@ -72,6 +73,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   // (live/publishing-backend.ts), so every surface feeds the live stream without code of its own.
   const hub = options.hub ?? new MetricHub();
   const tenants = new TenantRegistry((tenant) => withLivePublishing(backends.forTenant(tenant), tenant, hub));
+  // Runs that log straight to an MLflow server reach the hub through pollers (none on the embedded
+  // store, where every write passes through the daemon).
+  const polling = startMlflowPolling(hub, options.backend ?? { kind: 'embedded' }, options.log ? { log: options.log } : {});
   const bound = options.tokenTenant ? { boundTenant: options.tokenTenant } : {};
   mountV1(router, {
     tenants,
@@ -106,6 +110,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       ...(options.log ? { log: options.log } : {}),
     });
   } catch (err) {
+    await polling?.close();
     await backends.close();
     throw err;
   }
@@ -124,6 +129,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       stream.close();
       if (!options.hub) hub.close();
       await http.close();
+      await polling?.close();
       await backends.close();
     },
   };

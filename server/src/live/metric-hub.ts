@@ -49,6 +49,20 @@ export interface HubStats {
   delivered: number;
 }
 
+/**
+ * Told when a (tenant, run) gets its first subscriber and loses its last, and shown what is about
+ * to be published for a watched run, so it can drop repeats. The live poller (poller.ts) is one:
+ * it polls runs written straight to MLflow and both it and the daemon's writes publish here.
+ */
+export interface RunObserver {
+  watched(tenant: string, runId: string): void;
+  unwatched(tenant: string, runId: string): void;
+  /** The points to publish of `metrics` (those not seen before). */
+  filterMetrics(tenant: string, runId: string, metrics: readonly PublishedMetric[]): readonly PublishedMetric[];
+  /** False drops a status that was already published. */
+  acceptStatus(tenant: string, runId: string, status: LiveStatus): boolean;
+}
+
 const DEFAULT_INTERVAL_MS = 50;
 const DEFAULT_MAX_PENDING = 200_000;
 
@@ -65,6 +79,11 @@ function wireValue(value: number): number | null {
 function runKey(tenant: string, runId: string): string {
   // NUL cannot occur in a tenant id, so no two (tenant, run) pairs share a key.
   return `${tenant}\0${runId}`;
+}
+
+function splitRunKey(k: string): [tenant: string, runId: string] {
+  const i = k.indexOf('\0');
+  return [k.slice(0, i), k.slice(i + 1)];
 }
 
 /** One (subscriber, run): the key filter and what waits for the next delivery. */
@@ -227,6 +246,7 @@ export class MetricHub {
   /** (tenant, run) → its subscribers; entries go when the last subscriber leaves. */
   private readonly byRun = new Map<string, Set<Subscriber>>();
   private readonly subscribers = new Set<Subscriber>();
+  private readonly observers = new Set<RunObserver>();
   private overflows = 0;
   private published = 0;
   private delivered = 0;
@@ -243,12 +263,15 @@ export class MetricHub {
   }
 
   /** Points one write stored for a run of `tenant`; call only after the write succeeded. */
-  publishMetrics(tenant: string, runId: string, metrics: readonly PublishedMetric[]): void {
+  publishMetrics(tenant: string, runId: string, published: readonly PublishedMetric[]): void {
+    let metrics = published;
     if (metrics.length === 0) return;
     this.published += metrics.length;
     const k = runKey(tenant, runId);
     const subs = this.byRun.get(k);
     if (!subs) return;
+    for (const o of this.observers) metrics = o.filterMetrics(tenant, runId, metrics);
+    if (metrics.length === 0) return;
     for (const s of subs) s.offerPoints(k, metrics);
   }
 
@@ -257,11 +280,21 @@ export class MetricHub {
     const k = runKey(tenant, runId);
     const subs = this.byRun.get(k);
     if (!subs) return;
+    for (const o of this.observers) if (!o.acceptStatus(tenant, runId, status)) return;
     for (const s of subs) s.offerStatus(k, status);
   }
 
   stats(): HubStats {
     return { subscribers: this.subscribers.size, overflows: this.overflows, published: this.published, delivered: this.delivered };
+  }
+
+  /** Adds an observer, told at once of the runs already watched; returns its removal. */
+  observe(observer: RunObserver): () => void {
+    this.observers.add(observer);
+    for (const k of this.byRun.keys()) observer.watched(...splitRunKey(k));
+    return () => {
+      this.observers.delete(observer);
+    };
   }
 
   /** Ends every subscriber quietly (daemon shutdown). */
@@ -272,7 +305,10 @@ export class MetricHub {
   /** @internal */
   attach(k: string, s: Subscriber): void {
     let set = this.byRun.get(k);
-    if (!set) this.byRun.set(k, (set = new Set()));
+    if (!set) {
+      this.byRun.set(k, (set = new Set()));
+      for (const o of this.observers) o.watched(...splitRunKey(k));
+    }
     set.add(s);
   }
 
@@ -281,7 +317,10 @@ export class MetricHub {
     const set = this.byRun.get(k);
     if (!set) return;
     set.delete(s);
-    if (set.size === 0) this.byRun.delete(k);
+    if (set.size === 0) {
+      this.byRun.delete(k);
+      for (const o of this.observers) o.unwatched(...splitRunKey(k));
+    }
   }
 
   /** @internal */

@@ -53,8 +53,10 @@ import { checkSplitBatchRun, encodeChunk, splitLogBatch, validateSplittableBatch
 import { MlflowHttp } from './http.ts';
 import type { MlflowAuth } from './http.ts';
 import { MlflowModels } from './logged-models.ts';
+import { z } from 'zod';
 import {
   createExperimentResponse,
+  metricSchema,
   emptySchema,
   encodeTags,
   getExperimentResponse,
@@ -97,6 +99,28 @@ const DEFAULT_EXPERIMENT_ID = '0';
 const RUN_NAME_TAG = 'mlflow.runName';
 // get-history's max_results is an int32 in MLflow's proto; a larger value would be refused.
 const INT32_MAX = 2_147_483_647;
+const INT32_MIN = -2_147_483_648;
+/** get-history-bulk-interval's limits (MLflow's handler refuses more). */
+export const BULK_INTERVAL_MAX_RUNS = 100;
+export const BULK_INTERVAL_MAX_RESULTS = 2500;
+
+const bulkIntervalResponse = z.object({
+  metrics: z.array(metricSchema.extend({ run_id: z.string() })).optional(),
+});
+
+/** A point of {@link MlflowBackend.getMetricHistoryInterval}, with the run it belongs to. */
+export interface MetricWithRunId extends Metric {
+  runId: string;
+}
+
+/** The step range and sample size of a bulk-interval read. */
+export interface MetricIntervalInput {
+  /** Both or neither; int32, start ≤ end. */
+  startStep?: number;
+  endStep?: number;
+  /** 1–2500; default 2500. */
+  maxResults?: number;
+}
 
 /**
  * The TrackingBackend contract over MLflow's REST API; passes the shared contract suite against a
@@ -328,6 +352,43 @@ export class MlflowBackend implements TrackingBackend, ModelsBackend {
       }
     }
     return { items, ...pageToken(res.next_page_token) };
+  }
+
+  /**
+   * MLflow's `metrics/get-history-bulk-interval` (since 2.11): the points of one key of up to 100
+   * runs whose step lies in [startStep, endStep], ordered by run, step, timestamp, value. It
+   * samples: MLflow 3.17 returns every row when the range holds at most `maxResults` per run,
+   * else exactly `maxResults` evenly spread rows (older servers sample by distinct step). So an
+   * answer with fewer than `maxResults` points of a run is that run's whole range. Not part of
+   * TrackingBackend: the live poller (live/poller.ts) is its only user. An unknown run is
+   * RESOURCE_DOES_NOT_EXIST, as MLflow reports it.
+   */
+  async getMetricHistoryInterval(runIds: readonly string[], key: string, input: MetricIntervalInput = {}): Promise<MetricWithRunId[]> {
+    if (runIds.length === 0 || runIds.length > BULK_INTERVAL_MAX_RUNS) {
+      throw new TrackingError('INVALID_PARAMETER_VALUE', `run_ids must name 1 to ${BULK_INTERVAL_MAX_RUNS} runs`);
+    }
+    const ids = runIds.map((r, i) => validateRunId(r, `run_ids[${i}]`));
+    const k = validateKey('metric', key, 'metric_key');
+    const maxResults = input.maxResults ?? BULK_INTERVAL_MAX_RESULTS;
+    if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > BULK_INTERVAL_MAX_RESULTS) {
+      throw new TrackingError('INVALID_PARAMETER_VALUE', `max_results must be 1 to ${BULK_INTERVAL_MAX_RESULTS}`);
+    }
+    const { startStep, endStep } = input;
+    if ((startStep === undefined) !== (endStep === undefined)) {
+      throw new TrackingError('INVALID_PARAMETER_VALUE', 'start_step and end_step go together');
+    }
+    if (startStep !== undefined && endStep !== undefined) {
+      const int32 = (n: number) => Number.isInteger(n) && n >= INT32_MIN && n <= INT32_MAX;
+      if (!int32(startStep) || !int32(endStep) || startStep > endStep) {
+        throw new TrackingError('INVALID_PARAMETER_VALUE', 'start_step and end_step must be int32 with start_step <= end_step');
+      }
+    }
+    const res = await this.#http.get(
+      'metrics/get-history-bulk-interval',
+      { run_ids: ids, metric_key: k, max_results: maxResults, start_step: startStep, end_step: endStep },
+      bulkIntervalResponse,
+    );
+    return (res.metrics ?? []).map((m) => ({ ...toMetric(m), runId: m.run_id }));
   }
 
   // MLflow 3's logged models and run inputs/outputs (ModelsBackend), in ./logged-models.ts.
