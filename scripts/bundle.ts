@@ -21,4 +21,29 @@ await Promise.all([
   build({ ...common, entryPoints: ['server/src/cli.ts'], outfile: 'dist/server/matihd.cjs' }),
   // The daemon as the extension starts it (LSP over IPC); node:sqlite is loaded lazily inside.
   build({ ...common, entryPoints: ['server/src/lsp/main.ts'], outfile: 'dist/server/lsp.cjs' }),
+  // Webview panels: browser bundles (IIFE, so nothing leaks into the page's globals) with their CSS
+  // next to them; the panels load them from dist/webviews, their only local resource root.
+  build({
+    entryPoints: { live: 'webviews/src/live/main.ts' },
+    outdir: 'dist/webviews',
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    sourcemap: true,
+    minify: true,
+    logLevel: 'warning',
+  }),
+  // The notebook renderer: an ES module the notebook's webview imports (it exports `activate`).
+  build({
+    entryPoints: ['webviews/src/notebook-renderer/index.ts'],
+    outfile: 'dist/webviews/notebook-renderer.js',
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    target: 'es2022',
+    sourcemap: true,
+    minify: true,
+    logLevel: 'warning',
+  }),
 ]);

@@ -12,6 +12,10 @@ import { CredentialStore } from './config/credentials.ts';
 import { Settings } from './config/settings.ts';
 import { DaemonClient } from './daemon/daemonClient.ts';
 import { DaemonStatusItem } from './daemon/statusItem.ts';
+import { registerInlineCommands } from './inline/openLive.ts';
+import { registerNotebooks } from './notebooks/index.ts';
+import { registerLiveMetrics } from './panels/liveMetrics.ts';
+import { registerScripts } from './scripts/index.ts';
 import { ExperimentsTree } from './views/experimentsTree.ts';
 import { RunQueryStore } from './views/runQueryStore.ts';
 
@@ -32,6 +36,10 @@ export function activate(context: ExtensionContext): void {
     new DaemonStatusItem(daemon, settings),
     tree,
     ...registerCommands(deps),
+    ...registerInlineCommands(),
+    ...registerNotebooks(deps),
+    registerLiveMetrics(deps),
+    ...registerScripts(deps),
   );
   void daemon.start();
 }

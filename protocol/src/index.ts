@@ -12,3 +12,6 @@ export * from './settings.ts';
 export * from './tenancy.ts';
 export * from './rules.ts';
 export * from './views.ts';
+export * from './processes.ts';
+export * from './webview.ts';
+export * from './inline.ts';

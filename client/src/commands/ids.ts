@@ -3,6 +3,8 @@
  * registrations and the tree's click targets all use these, and `test/client/manifest.test.ts`
  * checks that the manifest and this list agree.
  */
+import { ScriptCommands } from '../scripts/ids.ts';
+
 export const Commands = {
   // Experiments
   createExperiment: 'matih.experiment.create',
@@ -43,6 +45,10 @@ export const Commands = {
   showArchived: 'matih.view.showArchived',
   hideArchived: 'matih.view.hideArchived',
   copyValue: 'matih.view.copyValue',
+  // Live metrics, scripts and notebooks
+  openLiveMetrics: 'matih.live.open',
+  ...ScriptCommands,
+  connectNotebook: 'matih.notebook.connect',
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];

@@ -73,8 +73,14 @@ export class DaemonClient implements DaemonApi, Disposable {
   readonly onDidChangeState: Event<DaemonState> = this.#onDidChangeState.event;
   readonly #onDidChangeStatus = new EventEmitter<DaemonStatus | undefined>();
   readonly onDidChangeStatus: Event<DaemonStatus | undefined> = this.#onDidChangeStatus.event;
-  /** Notification handlers, re-attached to every new client so they survive a restart. */
-  readonly #handlers: { method: string; handler: (params: unknown) => void }[] = [];
+  /**
+   * Notification handlers by method, re-attached to every new client so they survive a restart.
+   * The language client keeps one handler per method (the last one registered wins), so each
+   * method gets one dispatcher that hands the notification to every handler here.
+   */
+  readonly #handlers = new Map<string, Set<(params: unknown) => void>>();
+  /** The dispatchers attached to the current client, by method. */
+  #dispatchers = new Map<string, Disposable>();
   readonly #disposables: Disposable[] = [];
   #client: LanguageClient | undefined;
   #clientDisposables: Disposable[] = [];
@@ -155,16 +161,31 @@ export class DaemonClient implements DaemonApi, Disposable {
   }
 
   onNotification<P>(def: NotificationDef<P>, handler: (params: P) => void): Disposable {
-    const entry = { method: def.method, handler: handler as (params: unknown) => void };
-    this.#handlers.push(entry);
-    const attached = this.#client?.onNotification(def.method, entry.handler);
+    const entry = handler as (params: unknown) => void;
+    let handlers = this.#handlers.get(def.method);
+    if (!handlers) this.#handlers.set(def.method, (handlers = new Set()));
+    handlers.add(entry);
+    if (this.#client) this.#attachDispatcher(this.#client, def.method);
     return {
       dispose: () => {
-        attached?.dispose();
-        const index = this.#handlers.indexOf(entry);
-        if (index >= 0) this.#handlers.splice(index, 1);
+        handlers.delete(entry);
       },
     };
+  }
+
+  /** One dispatcher per method and client; later handlers join the set it reads. */
+  #attachDispatcher(client: LanguageClient, method: string): void {
+    if (this.#dispatchers.has(method)) return;
+    const dispatcher = client.onNotification(method, (params: unknown) => {
+      for (const handler of [...(this.#handlers.get(method) ?? [])]) {
+        try {
+          handler(params);
+        } catch (error) {
+          this.#log.error(`Handling ${method}: ${readableError(error)}`);
+        }
+      }
+    });
+    this.#dispatchers.set(method, dispatcher);
   }
 
   async refreshStatus(): Promise<DaemonStatus | undefined> {
@@ -205,10 +226,13 @@ export class DaemonClient implements DaemonApi, Disposable {
     const client = new LanguageClient('matih', 'MATIH Experiments daemon', this.#serverOptions(module), options);
     owner = client;
     this.#client = client;
+    const dispatchers = new Map<string, Disposable>();
+    this.#dispatchers = dispatchers;
+    for (const method of this.#handlers.keys()) this.#attachDispatcher(client, method);
     this.#clientDisposables = [
       client.onDidChangeState((e) => this.#onClientState(e.newState)),
       client.onNotification(Daemon.statusChanged.method, (status: DaemonStatus) => this.#setStatus(status)),
-      ...this.#handlers.map((h) => client.onNotification(h.method, h.handler)),
+      { dispose: () => dispatchers.forEach((d) => d.dispose()) },
     ];
     const started = performance.now();
     try {
@@ -235,6 +259,8 @@ export class DaemonClient implements DaemonApi, Disposable {
       outputChannel: this.#log,
       traceOutputChannel: this.#trace,
       revealOutputChannelOn: RevealOutputChannelOn.Never,
+      // Python files and notebook cells reach the daemon for the inline metric lenses and hovers.
+      documentSelector: [{ language: 'python' }, { notebook: '*', language: 'python' }],
       // A function, so the library's restart after a crash sends the latest settings and credentials.
       initializationOptions: () => this.#init,
       errorHandler: this.#errorHandler(owner),

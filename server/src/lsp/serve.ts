@@ -10,8 +10,10 @@ import { VERSION } from '../version.ts';
 import { registerDaemonRequests } from './handlers/daemon.ts';
 import { registerExperimentRequests } from './handlers/experiments.ts';
 import { registerLiveRequests } from './handlers/live.ts';
+import { registerProcessRequests } from './handlers/processes.ts';
 import { registerRunRequests } from './handlers/runs.ts';
 import { registerTenantRequests } from './handlers/tenants.ts';
+import { INLINE_CAPABILITIES, registerInline } from './inline/index.ts';
 import { Requests } from './register.ts';
 import type { Runtime } from './runtime.ts';
 import { DaemonSession } from './session.ts';
@@ -42,6 +44,8 @@ export function serveDaemon(connection: Connection, options: ServeOptions): Daem
   registerExperimentRequests(requests, session);
   registerRunRequests(requests, session);
   registerLiveRequests(requests, session, hub, connection);
+  const inline = registerInline(connection, session, hub);
+  registerProcessRequests(requests, session, log);
   const missing = ALL_REQUESTS.filter((m) => !requests.methods.has(m));
   if (missing.length > 0) throw new Error(`no handler for ${missing.join(', ')}`);
 
@@ -52,8 +56,9 @@ export function serveDaemon(connection: Connection, options: ServeOptions): Daem
     foldersChange = params.capabilities.workspace?.workspaceFolders === true;
     const folders = params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri, name: 'root' }] : []);
     await session.initialize(params.initializationOptions, folders);
+    inline.initialize(params.capabilities);
     return {
-      capabilities: { workspace: { workspaceFolders: { supported: true, changeNotifications: foldersChange } } },
+      capabilities: { ...INLINE_CAPABILITIES, workspace: { workspaceFolders: { supported: true, changeNotifications: foldersChange } } },
       serverInfo: { name: 'matih-daemon', version: VERSION },
     };
   });
@@ -84,7 +89,7 @@ export function serveDaemon(connection: Connection, options: ServeOptions): Daem
     await session.applySettings(raw ?? {});
   });
 
-  connection.onShutdown(() => session.shutdown());
+  connection.onShutdown(() => (inline.dispose(), session.shutdown()));
   // `exit` ends the process right after this handler; the file must not outlive it.
   connection.onExit(() => session.removeDiscoverySync());
   return session;
