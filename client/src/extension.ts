@@ -11,6 +11,7 @@ import { registerCommands } from './commands/index.ts';
 import { CredentialStore } from './config/credentials.ts';
 import { Settings } from './config/settings.ts';
 import { DaemonClient } from './daemon/daemonClient.ts';
+import { DaemonLiveSubscriptions } from './daemon/liveSubscriptions.ts';
 import { DaemonStatusItem } from './daemon/statusItem.ts';
 import { registerInlineCommands } from './inline/openLive.ts';
 import { registerNotebooks } from './notebooks/index.ts';
@@ -27,12 +28,15 @@ export function activate(context: ExtensionContext): void {
   const credentials = new CredentialStore(context.secrets);
   daemon = new DaemonClient(context, settings, credentials, log);
   const tree = new ExperimentsTree(daemon, settings, new RunQueryStore(context.workspaceState));
-  const deps = { context, daemon, settings, credentials, tree, log };
+  // One counted set of live subscriptions for the Live Metrics panel and the notebook renderer.
+  const liveSubscriptions = new DaemonLiveSubscriptions(daemon, (message) => log.warn(`Live: ${message}`));
+  const deps = { context, daemon, liveSubscriptions, settings, credentials, tree, log };
   context.subscriptions.push(
     log,
     settings,
     credentials,
     daemon,
+    liveSubscriptions,
     new DaemonStatusItem(daemon, settings),
     tree,
     ...registerCommands(deps),

@@ -17,11 +17,14 @@ import { Commands } from '../commands/ids.ts';
 import { commands, NotebookCellData, NotebookCellKind, NotebookEdit, window, workspace, WorkspaceEdit } from 'vscode';
 import type { Disposable, ExtensionContext, LogOutputChannel } from 'vscode';
 import type { DaemonApi } from '../daemon/daemonClient.ts';
+import type { DaemonLiveSubscriptions } from '../daemon/liveSubscriptions.ts';
 import { LiveRendererMessaging } from './liveRendererMessaging.ts';
 
 export interface NotebookDeps {
   context: ExtensionContext;
   daemon: DaemonApi;
+  /** The one shared instance (see extension.ts). */
+  liveSubscriptions: DaemonLiveSubscriptions;
   log: LogOutputChannel;
 }
 
@@ -35,10 +38,10 @@ export function connectCellSource(helperDir: string): string {
   ].join('\n');
 }
 
-export function registerNotebooks({ context, daemon, log }: NotebookDeps): Disposable[] {
+export function registerNotebooks({ context, daemon, liveSubscriptions, log }: NotebookDeps): Disposable[] {
   const helperDir = context.asAbsolutePath('python');
   return [
-    new LiveRendererMessaging(daemon, log),
+    new LiveRendererMessaging(daemon, liveSubscriptions, log),
     commands.registerCommand(Commands.connectNotebook, async () => {
       const editor = window.activeNotebookEditor;
       if (editor === undefined) {

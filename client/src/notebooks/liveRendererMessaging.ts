@@ -1,8 +1,9 @@
 /**
  * The extension's side of the notebook renderer `matih.live-renderer`: a rendered
  * `matih.live()` output asks (`watch`) for a run; this answers with the run's metric history and
- * then forwards the daemon's live frames (`Live.subscribe` / `Live.frame`) while any output shows
- * the run. Subscriptions are counted per run, so two outputs of one run share one subscription.
+ * then forwards the daemon's live frames (`Live.frame`) while any output shows the run. The run's
+ * subscription is one hold of the shared {@link DaemonLiveSubscriptions} (counted with the Live
+ * Metrics panel's), taken by the first output of the run and given up by the last.
  *
  * The message shapes are a structural copy of `webviews/src/notebook-renderer/messages.ts`.
  */
@@ -11,6 +12,7 @@ import type { Disposable, LogOutputChannel, NotebookEditor } from 'vscode';
 import { Live, Runs } from '../../../protocol/src/index.ts';
 import type { LiveFrame } from '../../../protocol/src/index.ts';
 import type { DaemonApi } from '../daemon/daemonClient.ts';
+import type { DaemonLiveSubscriptions, Release } from '../daemon/liveSubscriptions.ts';
 import { readableError } from '../util/errors.ts';
 
 export const RENDERER_ID = 'matih.live-renderer';
@@ -50,33 +52,32 @@ export function frameSeries(frame: LiveFrame): SeriesMessage {
 
 export class LiveRendererMessaging implements Disposable {
   readonly #daemon: DaemonApi;
+  readonly #subscriptions: DaemonLiveSubscriptions;
   readonly #log: LogOutputChannel;
   readonly #messaging = notebooks.createRendererMessaging(RENDERER_ID);
   readonly #watches = new Map<string, Watch>();
-  /** Run → outputs showing it; a run is subscribed while its set is not empty. */
+  /** Run → outputs showing it; the run is held while its set is not empty. */
   readonly #runs = new Map<string, Set<string>>();
+  /** Run → this messaging's one hold of its live subscription. */
+  readonly #holds = new Map<string, Promise<Release>>();
   readonly #disposables: Disposable[] = [];
 
-  constructor(daemon: DaemonApi, log: LogOutputChannel) {
+  constructor(daemon: DaemonApi, subscriptions: DaemonLiveSubscriptions, log: LogOutputChannel) {
     this.#daemon = daemon;
+    this.#subscriptions = subscriptions;
     this.#log = log;
     this.#disposables.push(
       this.#messaging.onDidReceiveMessage(({ editor, message }) => void this.#onMessage(editor, message as FromRenderer)),
       daemon.onNotification(Live.frame, ({ frames }) => this.#onFrames(frames)),
-      // The daemon dropped the subscription (overflow) or restarted: read the history again, then resubscribe.
-      daemon.onNotification(Live.ended, () => void this.#reloadAll()),
-      daemon.onDidChangeState((state) => {
-        if (state === 'running') void this.#reloadAll();
-      }),
+      // The daemon dropped the subscription (overflow) or restarted: the shared subscriptions
+      // subscribed the held runs again; read the histories again (the holds stay as they are).
+      subscriptions.onDidResubscribe(() => void this.#reloadAll()),
     );
   }
 
   dispose(): void {
     for (const d of this.#disposables.splice(0)) d.dispose();
-    for (const key of this.#runs.keys()) {
-      const [tenant, runId] = key.split('\u0000') as [string, string];
-      void this.#daemon.request(Live.unsubscribe, { tenant, runIds: [runId] }).catch(() => undefined);
-    }
+    for (const key of [...this.#holds.keys()]) this.#release(key);
     this.#runs.clear();
     this.#watches.clear();
   }
@@ -88,10 +89,9 @@ export class LiveRendererMessaging implements Disposable {
       this.#watches.set(message.outputId, watch);
       const key = runKey(watch.tenant, watch.runId);
       let outputs = this.#runs.get(key);
-      const first = outputs === undefined;
       if (outputs === undefined) this.#runs.set(key, (outputs = new Set()));
       outputs.add(message.outputId);
-      await this.#load(message.outputId, watch, first);
+      await this.#load(message.outputId, watch);
     } else if (message?.type === 'unwatch') {
       this.#unwatch(message.outputId);
     }
@@ -106,14 +106,40 @@ export class LiveRendererMessaging implements Disposable {
     outputs?.delete(outputId);
     if (outputs !== undefined && outputs.size === 0) {
       this.#runs.delete(key);
-      void this.#daemon.request(Live.unsubscribe, { tenant: watch.tenant, runIds: [watch.runId] }).catch(() => undefined);
+      this.#release(key);
     }
   }
 
-  /** Subscribes first (so nothing logged meanwhile is missed; the renderer drops duplicates), then sends the history. */
-  async #load(outputId: string, watch: Watch, subscribe: boolean): Promise<void> {
+  /** Holds the run once for all its outputs and reloads; a failed hold is retried by the next load. */
+  #hold(watch: Watch): Promise<Release> {
+    const key = runKey(watch.tenant, watch.runId);
+    let hold = this.#holds.get(key);
+    if (hold === undefined) {
+      const acquired = this.#subscriptions.acquire(watch.tenant, watch.runId);
+      hold = acquired;
+      this.#holds.set(key, acquired);
+      acquired.catch(() => {
+        if (this.#holds.get(key) === acquired) this.#holds.delete(key);
+      });
+    }
+    return hold;
+  }
+
+  /** Gives up the run's hold (once its acquire settled, when still in flight). */
+  #release(key: string): void {
+    const hold = this.#holds.get(key);
+    if (hold === undefined) return;
+    this.#holds.delete(key);
+    hold.then(
+      (release) => release(),
+      () => undefined,
+    );
+  }
+
+  /** Holds the run first (so nothing logged meanwhile is missed; the renderer drops duplicates), then sends the history. */
+  async #load(outputId: string, watch: Watch): Promise<void> {
     try {
-      if (subscribe) await this.#daemon.request(Live.subscribe, { tenant: watch.tenant, runIds: [watch.runId] });
+      await this.#hold(watch);
       const run = await this.#daemon.request(Runs.get, { tenant: watch.tenant, runId: watch.runId });
       const series: SeriesMessage = [];
       for (const key of Object.keys(run.metrics).sort()) {
@@ -141,11 +167,8 @@ export class LiveRendererMessaging implements Disposable {
   }
 
   async #reloadAll(): Promise<void> {
-    const subscribed = new Set<string>();
-    for (const [outputId, watch] of this.#watches) {
-      const key = runKey(watch.tenant, watch.runId);
-      await this.#load(outputId, watch, !subscribed.has(key));
-      subscribed.add(key);
+    for (const [outputId, watch] of [...this.#watches]) {
+      if (this.#watches.get(outputId) === watch) await this.#load(outputId, watch);
     }
   }
 

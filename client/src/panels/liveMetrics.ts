@@ -19,6 +19,7 @@ import {
 } from '../../../protocol/src/index.ts';
 import type { LiveFrame, LivePanelPoint, LivePanelRun, LiveToWebview, RunView } from '../../../protocol/src/index.ts';
 import type { DaemonApi } from '../daemon/daemonClient.ts';
+import type { DaemonLiveSubscriptions, Release } from '../daemon/liveSubscriptions.ts';
 import type { Settings } from '../config/settings.ts';
 import { readableError } from '../util/errors.ts';
 import { runLabel } from '../util/format.ts';
@@ -46,8 +47,11 @@ async function inParallel<T>(items: readonly T[], limit: number, work: (item: T)
 export class LiveMetricsPanel implements Disposable {
   readonly #context: ExtensionContext;
   readonly #daemon: DaemonApi;
+  readonly #subscriptions: DaemonLiveSubscriptions;
   readonly #log: LogOutputChannel;
   readonly #disposables: Disposable[] = [];
+  /** The panel's hold of each run's live subscription (shared with other users, counted). */
+  readonly #holds = new Map<string, Promise<Release>>();
   #panel: WebviewPanel | undefined;
   #panelDisposables: Disposable[] = [];
   /** The panel's runs by run id, in the order they were added. */
@@ -56,20 +60,16 @@ export class LiveMetricsPanel implements Disposable {
   /** Bumped on every (re)load, so answers of an older load are dropped. */
   #generation = 0;
 
-  constructor(context: ExtensionContext, daemon: DaemonApi, log: LogOutputChannel) {
+  constructor(context: ExtensionContext, daemon: DaemonApi, subscriptions: DaemonLiveSubscriptions, log: LogOutputChannel) {
     this.#context = context;
     this.#daemon = daemon;
+    this.#subscriptions = subscriptions;
     this.#log = log;
-    let wasRunning = daemon.state === 'running';
     this.#disposables.push(
       daemon.onNotification(Live.frame, (params) => this.#onFrames(params.frames)),
-      // Overflow: nothing more comes for any run; re-read the history and subscribe again.
-      daemon.onNotification(Live.ended, () => this.#reloadAll()),
-      // A restarted daemon has no subscriptions.
-      daemon.onDidChangeState((state) => {
-        if (state === 'running' && !wasRunning) this.#reloadAll();
-        wasRunning = state === 'running';
-      }),
+      // Overflow (`Live.ended`) or a restarted daemon: the shared subscriptions subscribed the
+      // held runs again; re-read the histories (the holds stay as they are).
+      subscriptions.onDidResubscribe(() => this.#reloadAll()),
     );
   }
 
@@ -167,7 +167,7 @@ export class LiveMetricsPanel implements Disposable {
         if (ref === undefined) return;
         this.#runs.delete(message.runId);
         this.#post({ type: 'removed', runId: message.runId });
-        this.#unsubscribe([ref]);
+        this.#release(ref.runId);
         break;
       }
     }
@@ -193,7 +193,7 @@ export class LiveMetricsPanel implements Disposable {
   async #load(ref: RunRef, generation: number): Promise<void> {
     const current = (): boolean => generation === this.#generation && this.#runs.has(ref.runId) && this.#ready;
     try {
-      await this.#daemon.request(Live.subscribe, { tenant: ref.tenant, runIds: [ref.runId] });
+      await this.#hold(ref);
       const run = await this.#daemon.request(Runs.get, { tenant: ref.tenant, runId: ref.runId });
       if (!current()) return;
       this.#post({ type: 'run', run: toPanelRun(ref.tenant, run), reset: true });
@@ -239,19 +239,33 @@ export class LiveMetricsPanel implements Disposable {
     }
   }
 
-  #unsubscribe(refs: readonly RunRef[]): void {
-    if (this.#daemon.state !== 'running') return;
-    const byTenant = new Map<string, string[]>();
-    for (const ref of refs) byTenant.set(ref.tenant, [...(byTenant.get(ref.tenant) ?? []), ref.runId]);
-    for (const [tenant, runIds] of byTenant) {
-      this.#daemon.request(Live.unsubscribe, { tenant, runIds }).catch((error: unknown) => {
-        this.#log.warn(`Live Metrics: unsubscribing: ${readableError(error)}`);
+  /** Holds the run's subscription once, however often it is (re)loaded; a failed hold is retried by the next load. */
+  #hold(ref: RunRef): Promise<Release> {
+    let hold = this.#holds.get(ref.runId);
+    if (hold === undefined) {
+      const acquired = this.#subscriptions.acquire(ref.tenant, ref.runId);
+      hold = acquired;
+      this.#holds.set(ref.runId, acquired);
+      acquired.catch(() => {
+        if (this.#holds.get(ref.runId) === acquired) this.#holds.delete(ref.runId);
       });
     }
+    return hold;
+  }
+
+  /** Gives up the run's hold (once its acquire settled, when still in flight). */
+  #release(runId: string): void {
+    const hold = this.#holds.get(runId);
+    if (hold === undefined) return;
+    this.#holds.delete(runId);
+    hold.then(
+      (release) => release(),
+      () => undefined,
+    );
   }
 
   #onDisposed(): void {
-    this.#unsubscribe([...this.#runs.values()]);
+    for (const runId of [...this.#holds.keys()]) this.#release(runId);
     this.#runs.clear();
     this.#generation++;
     this.#ready = false;
@@ -319,13 +333,15 @@ async function pickRun(daemon: DaemonApi, tenant: string): Promise<RunRef | unde
 export interface LiveMetricsDeps {
   readonly context: ExtensionContext;
   readonly daemon: DaemonApi;
+  /** The one shared instance (see extension.ts). */
+  readonly liveSubscriptions: DaemonLiveSubscriptions;
   readonly settings: Settings;
   readonly log: LogOutputChannel;
 }
 
 /** The Live Metrics command (palette and run nodes) and the panel's serializer. */
 export function registerLiveMetrics(deps: LiveMetricsDeps): Disposable {
-  const panel = new LiveMetricsPanel(deps.context, deps.daemon, deps.log);
+  const panel = new LiveMetricsPanel(deps.context, deps.daemon, deps.liveSubscriptions, deps.log);
   // Called with tree nodes (menus), with `(runId, tenant)` (code lens, Run with Tracking), or bare.
   const open = async (node?: unknown, selected?: unknown): Promise<void> => {
     try {
