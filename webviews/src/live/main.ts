@@ -152,13 +152,20 @@ function renderRuns(save = true): void {
   runList.replaceChildren(...items);
   panelError.textContent = store.error ?? '';
   panelError.classList.toggle('hidden', store.error === undefined);
-  if (store.runs.size === 0) empty.textContent = 'No runs. Open Live Metrics on a run from the MATIH sidebar or the command palette.';
+  renderEmptyState();
+  if (save) saveState();
+}
+
+/** The line shown instead of charts; recomputed on every redraw, since the first points end it. */
+function renderEmptyState(): void {
+  let text = '';
+  if (store.runs.size === 0) text = 'No runs. Open Live Metrics on a run from the MATIH sidebar or the command palette.';
   else if (store.keys().length === 0) {
     const running = [...store.runs.values()].some((d) => !isEnded(d.run.status));
-    empty.textContent = running ? 'Waiting for the first metrics…' : 'These runs logged no metrics.';
-  } else empty.textContent = '';
-  empty.classList.toggle('hidden', empty.textContent === '');
-  if (save) saveState();
+    text = running ? 'Waiting for the first metrics…' : 'These runs logged no metrics.';
+  }
+  if (empty.textContent !== text) empty.textContent = text;
+  empty.classList.toggle('hidden', text === '');
 }
 
 function saveState(): void {
@@ -279,6 +286,7 @@ function redraw(): void {
   }
   dirty.clear();
   rebuildAll = false;
+  renderEmptyState();
 }
 
 const throttle = new Throttle(() => requestAnimationFrame(redraw), 100);
