@@ -9,10 +9,10 @@ import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { inspect } from 'node:util';
-import { TrackingError } from '../../server/src/tracking/errors.ts';
 import type { TrackingErrorCode } from '../../server/src/tracking/errors.ts';
 import { MlflowBackend } from '../../server/src/tracking/mlflow/index.ts';
 import type { MlflowBackendOptions } from '../../server/src/tracking/mlflow/index.ts';
+import { expectCode } from '../support/tracking-errors.ts';
 
 interface Captured {
   method: string;
@@ -69,17 +69,6 @@ async function withBackend<T>(options: Partial<MlflowBackendOptions>, fn: (b: Ml
   }
 }
 
-async function expectCode(promise: Promise<unknown>, code: TrackingErrorCode): Promise<TrackingError> {
-  let caught: unknown;
-  try {
-    await promise;
-  } catch (err) {
-    caught = err;
-  }
-  assert.ok(caught instanceof TrackingError, `expected a TrackingError, got ${String(caught)}`);
-  assert.equal(caught.code, code, caught.message);
-  return caught;
-}
 
 describe('request headers', () => {
   it('sends basic auth, and no workspace header unless asked', async () => {

@@ -6,22 +6,14 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { TrackingError } from '../../server/src/tracking/errors.ts';
-import type { TrackingErrorCode } from '../../server/src/tracking/errors.ts';
 import { MlflowBackend } from '../../server/src/tracking/mlflow/index.ts';
 import type { Metric } from '../../server/src/tracking/types.ts';
 import { startMlflowServer } from '../support/mlflow.ts';
 import type { MlflowServer } from '../support/mlflow.ts';
+import { expectCode } from '../support/tracking-errors.ts';
 
 const many = <T>(n: number, make: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => make(i));
 
-async function expectCode(promise: Promise<unknown>, code: TrackingErrorCode): Promise<void> {
-  await assert.rejects(promise, (err: unknown) => {
-    assert.ok(err instanceof TrackingError, `expected a TrackingError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    return true;
-  });
-}
 
 describe('MlflowBackend on a real MLflow server', () => {
   let server: MlflowServer;

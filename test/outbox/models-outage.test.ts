@@ -8,17 +8,16 @@
  */
 
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { OutboxBackend } from '../../server/src/outbox/index.ts';
 import { TrackingError } from '../../server/src/tracking/errors.ts';
+import { expectCode } from '../support/tracking-errors.ts';
 import { MlflowBackend } from '../../server/src/tracking/mlflow/index.ts';
 import { ModelsNotSupportedError, supportsModels } from '../../server/src/tracking/models-backend.ts';
 import type { LogInputsInput, LoggedModelMetric } from '../../server/src/tracking/models-backend.ts';
 import type { TrackingBackend } from '../../server/src/tracking/backend.ts';
 import type { LogBatchInput, Metric } from '../../server/src/tracking/types.ts';
-import { startMlflowServer } from '../support/mlflow.ts';
-import type { MlflowServer } from '../support/mlflow.ts';
-import { FAST_BACKOFF, deadUri, fullHistory, recorder, tempDir } from './support.ts';
+import { FAST_BACKOFF, deadUri, fullHistory, recorder, tempDir, useMlflowServer } from './support.ts';
 
 const DATASET = { name: 'iris', digest: 'a1b2c3d4' };
 
@@ -57,43 +56,23 @@ function modelPoints(metrics: LoggedModelMetric[]): Omit<LoggedModelMetric, 'tim
     .sort((a, b) => a.step - b.step);
 }
 
-async function expectCode(promise: Promise<unknown>, code: string): Promise<TrackingError> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
-  assert.ok(err instanceof TrackingError, `expected a TrackingError, got ${String(err)}`);
-  assert.equal(err.code, code, err.message);
-  return err;
-}
 
 describe('outbox with MLflow 3 logged models and run inputs', () => {
-  let server: MlflowServer;
-  let direct: MlflowBackend;
-  let experimentId: string;
-
-  before(async () => {
-    server = await startMlflowServer();
-    console.log(`mlflow server started in ${server.startupMs} ms`);
-    direct = new MlflowBackend({ uri: server.url });
-    experimentId = await direct.createExperiment({ name: 'outbox-models' });
-  });
-
-  after(async () => {
-    await direct?.close();
-    await server?.stop();
-  });
+  const mlflow = useMlflowServer('outbox-models');
 
   it('buffers a log-batch with model and data set fields, log-inputs and log-outputs during an outage; all arrive with every field', async () => {
     const { dir, remove } = await tempDir('models');
     const events = recorder();
-    const outbox = OutboxBackend.open(new MlflowBackend({ uri: server.url }), { dataDir: dir, backoff: FAST_BACKOFF, onEvent: events.onEvent });
+    const outbox = OutboxBackend.open(new MlflowBackend({ uri: mlflow.server.url }), { dataDir: dir, backoff: FAST_BACKOFF, onEvent: events.onEvent });
     try {
       assert.ok(supportsModels(outbox), 'the outbox offers logged models when the MLflow backend does');
-      const runId = (await outbox.createRun({ experimentId, runName: 'autolog-like' })).info.runId;
-      const model = await outbox.createLoggedModel({ experimentId, name: 'model', sourceRunId: runId, params: [{ key: 'C', value: '1.0' }] });
+      const runId = (await outbox.createRun({ experimentId: mlflow.experimentId, runName: 'autolog-like' })).info.runId;
+      const model = await outbox.createLoggedModel({ experimentId: mlflow.experimentId, name: 'model', sourceRunId: runId, params: [{ key: 'C', value: '1.0' }] });
       assert.equal(model.status, 'LOGGED_MODEL_PENDING');
       await outbox.logBatch(runId, modelBatch(model.modelId, 0, 3));
       assert.equal(events.count('queued'), 0, 'a healthy server is written to directly');
 
-      await server.kill();
+      await mlflow.server.kill();
       await outbox.logInputs(runId, trainingInputs());
       await outbox.logOutputs(runId, { models: [{ modelId: model.modelId, step: 0 }] });
       await outbox.logBatch(runId, modelBatch(model.modelId, 3, 4));
@@ -106,11 +85,11 @@ describe('outbox with MLflow 3 logged models and run inputs', () => {
       // Writes to a logged model are not buffered: refused while the server is down, and retried by the client.
       await expectCode(outbox.finalizeLoggedModel(model.modelId, 'LOGGED_MODEL_READY'), 'TEMPORARILY_UNAVAILABLE');
       await expectCode(outbox.setLoggedModelTags(model.modelId, [{ key: 'k', value: 'v' }]), 'TEMPORARILY_UNAVAILABLE');
-      await expectCode(outbox.createLoggedModel({ experimentId }), 'TEMPORARILY_UNAVAILABLE');
+      await expectCode(outbox.createLoggedModel({ experimentId: mlflow.experimentId }), 'TEMPORARILY_UNAVAILABLE');
       await expectCode(outbox.getLoggedModel(model.modelId), 'TEMPORARILY_UNAVAILABLE');
 
-      await server.restart();
-      console.log(`mlflow restarted in ${server.startupMs} ms`);
+      await mlflow.server.restart();
+      console.log(`mlflow restarted in ${mlflow.server.startupMs} ms`);
       assert.equal(await outbox.flush(60_000), true);
       assert.deepEqual([events.count('delivered'), events.count('dead-lettered')], [4, 0]);
       const ready = await outbox.finalizeLoggedModel(model.modelId, 'LOGGED_MODEL_READY');
@@ -118,9 +97,9 @@ describe('outbox with MLflow 3 logged models and run inputs', () => {
 
       // The run: every point of both batches, its data set input, the model as its output.
       const expected = [...modelBatch(model.modelId, 0, 3).metrics, ...modelBatch(model.modelId, 3, 4).metrics];
-      const history = await fullHistory(direct, runId, 'training_score');
+      const history = await fullHistory(mlflow.direct, runId, 'training_score');
       assert.deepEqual(history, expected.map(({ key, value, timestamp, step }) => ({ key, value, timestamp, step })));
-      const run = await direct.getRun(runId);
+      const run = await mlflow.direct.getRun(runId);
       assert.deepEqual([run.info.status, run.info.endTime], ['FINISHED', 1_700_000_999_000]);
       assert.deepEqual(run.outputs?.modelOutputs, [{ modelId: model.modelId, step: 0 }]);
       const inputs = run.inputs?.datasetInputs ?? [];
@@ -129,14 +108,14 @@ describe('outbox with MLflow 3 logged models and run inputs', () => {
       assert.deepEqual(inputs[0]!.tags, [{ key: 'mlflow.data.context', value: 'train' }]);
 
       // The model: the same points, with the run, model id and data set they were logged with.
-      const stored = await direct.getLoggedModel(model.modelId);
+      const stored = await mlflow.direct.getLoggedModel(model.modelId);
       assert.deepEqual(
         modelPoints(stored.metrics),
         expected.map(({ key, value, step }) => ({ key, value, step, runId, modelId: model.modelId, ...{ datasetName: DATASET.name, datasetDigest: DATASET.digest } })),
       );
       // And MLflow finds the model by its metric on that data set.
-      const found = await direct.searchLoggedModels({
-        experimentIds: [experimentId],
+      const found = await mlflow.direct.searchLoggedModels({
+        experimentIds: [mlflow.experimentId],
         filter: 'metrics.training_score > 0.05',
         datasets: [{ datasetName: DATASET.name, datasetDigest: DATASET.digest }],
       });
@@ -148,8 +127,8 @@ describe('outbox with MLflow 3 logged models and run inputs', () => {
   });
 
   it('replays log-batch with model fields, log-inputs and log-outputs the server had already applied without changing anything', async () => {
-    const runId = (await direct.createRun({ experimentId })).info.runId;
-    const model = await direct.createLoggedModel({ experimentId, sourceRunId: runId });
+    const runId = (await mlflow.direct.createRun({ experimentId: mlflow.experimentId })).info.runId;
+    const model = await mlflow.direct.createLoggedModel({ experimentId: mlflow.experimentId, sourceRunId: runId });
     const writes = async (b: MlflowBackend | OutboxBackend): Promise<void> => {
       await b.logInputs(runId, trainingInputs());
       await b.logOutputs(runId, { models: [{ modelId: model.modelId, step: 2 }] });
@@ -164,23 +143,23 @@ describe('outbox with MLflow 3 logged models and run inputs', () => {
       await offline.close();
     }
     // The crash: every write reached the server, none was removed from the spool.
-    await writes(direct);
+    await writes(mlflow.direct);
     // MLflow refuses a second log-outputs of the same model (its primary key); the outbox sees it is in effect.
-    const again = await direct.logOutputs(runId, { models: [{ modelId: model.modelId, step: 2 }] }).then(() => undefined, (e: unknown) => e);
+    const again = await mlflow.direct.logOutputs(runId, { models: [{ modelId: model.modelId, step: 2 }] }).then(() => undefined, (e: unknown) => e);
     assert.ok(again instanceof TrackingError);
     console.log(`a repeated runs/outputs is answered ${again.code}: ${again.message.slice(0, 120)}`);
 
     const events = recorder();
-    const online = OutboxBackend.open(new MlflowBackend({ uri: server.url }), { dataDir: dir, backoff: FAST_BACKOFF, onEvent: events.onEvent });
+    const online = OutboxBackend.open(new MlflowBackend({ uri: mlflow.server.url }), { dataDir: dir, backoff: FAST_BACKOFF, onEvent: events.onEvent });
     try {
       assert.equal(await online.flush(30_000), true);
       assert.deepEqual(online.deadLetters(), []);
       assert.deepEqual([events.count('delivered'), events.count('retrying')], [3, 0]);
-      const run = await direct.getRun(runId);
+      const run = await mlflow.direct.getRun(runId);
       assert.deepEqual(run.outputs?.modelOutputs, [{ modelId: model.modelId, step: 2 }]);
       assert.equal(run.inputs?.datasetInputs.length, 1);
-      assert.equal((await fullHistory(direct, runId, 'training_score')).length, 2);
-      const stored = await direct.getLoggedModel(model.modelId);
+      assert.equal((await fullHistory(mlflow.direct, runId, 'training_score')).length, 2);
+      const stored = await mlflow.direct.getLoggedModel(model.modelId);
       assert.deepEqual(stored.metrics.map((m) => [m.step, m.datasetName, m.datasetDigest]).sort(), [
         [0, DATASET.name, DATASET.digest],
         [1, DATASET.name, DATASET.digest],

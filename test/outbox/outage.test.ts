@@ -5,15 +5,13 @@
  */
 
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { OutboxBackend } from '../../server/src/outbox/index.ts';
 import { encodeOperation } from '../../server/src/outbox/operations.ts';
-import { TrackingError } from '../../server/src/tracking/errors.ts';
+import { expectCode } from '../support/tracking-errors.ts';
 import { MlflowBackend } from '../../server/src/tracking/mlflow/index.ts';
 import type { LogBatchInput, Metric } from '../../server/src/tracking/types.ts';
-import { startMlflowServer } from '../support/mlflow.ts';
-import type { MlflowServer } from '../support/mlflow.ts';
-import { FAST_BACKOFF, deadUri, fullHistory, recorder, tempDir } from './support.ts';
+import { FAST_BACKOFF, deadUri, fullHistory, recorder, tempDir, useMlflowServer } from './support.ts';
 
 /** Batch `i`: five steps of `loss` and `acc`, and a tag that is the last batch's number (an order witness). */
 function batch(i: number): LogBatchInput & { metrics: Metric[] } {
@@ -30,68 +28,48 @@ function pointsOf(batches: number, key: string): Metric[] {
   return Array.from({ length: batches }, (_, i) => batch(i).metrics.filter((m) => m.key === key)).flat();
 }
 
-async function expectCode(promise: Promise<unknown>, code: string): Promise<TrackingError> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
-  assert.ok(err instanceof TrackingError, `expected a TrackingError, got ${String(err)}`);
-  assert.equal(err.code, code, err.message);
-  return err;
-}
 
 describe('outbox in front of a real MLflow server', () => {
-  let server: MlflowServer;
-  let direct: MlflowBackend;
-  let experimentId: string;
-
-  before(async () => {
-    server = await startMlflowServer();
-    console.log(`mlflow server started in ${server.startupMs} ms`);
-    direct = new MlflowBackend({ uri: server.url });
-    experimentId = await direct.createExperiment({ name: 'outbox-outage' });
-  });
-
-  after(async () => {
-    await direct?.close();
-    await server?.stop();
-  });
+  const mlflow = useMlflowServer('outbox-outage');
 
   it('acknowledges writes while the server is down and delivers every point, in order, after it restarts', async () => {
     const { dir, remove } = await tempDir('outage');
     const events = recorder();
-    const outbox = OutboxBackend.open(new MlflowBackend({ uri: server.url }), { dataDir: dir, backoff: FAST_BACKOFF, onEvent: events.onEvent });
+    const outbox = OutboxBackend.open(new MlflowBackend({ uri: mlflow.server.url }), { dataDir: dir, backoff: FAST_BACKOFF, onEvent: events.onEvent });
     try {
-      const run = await outbox.createRun({ experimentId, runName: 'through-an-outage' });
+      const run = await outbox.createRun({ experimentId: mlflow.experimentId, runName: 'through-an-outage' });
       const runId = run.info.runId;
       for (let i = 0; i < 20; i++) await outbox.logBatch(runId, batch(i));
       assert.equal(events.count('queued'), 0, 'a healthy server is written to directly');
 
-      await server.kill();
+      await mlflow.server.kill();
       const downAt = Date.now();
       for (let i = 20; i < 60; i++) await outbox.logBatch(runId, batch(i));
-      await outbox.setExperimentTag(experimentId, 'state', 'written during the outage');
+      await outbox.setExperimentTag(mlflow.experimentId, 'state', 'written during the outage');
       const ackMs = Date.now() - downAt;
       // Creating a run needs the server's id: refused, not queued.
-      await expectCode(outbox.createRun({ experimentId }), 'TEMPORARILY_UNAVAILABLE');
+      await expectCode(outbox.createRun({ experimentId: mlflow.experimentId }), 'TEMPORARILY_UNAVAILABLE');
       const down = outbox.stats();
       assert.deepEqual(down.queued.byRun, { [runId]: 40 });
-      assert.deepEqual(down.queued.byExperiment, { [experimentId]: 1 });
+      assert.deepEqual(down.queued.byExperiment, { [mlflow.experimentId]: 1 });
       assert.equal(down.queued.entries, 41);
       assert.equal(down.lastError?.code, 'TEMPORARILY_UNAVAILABLE');
       assert.equal(down.deadLetters, 0);
 
-      await server.restart();
-      console.log(`41 writes acknowledged in ${ackMs} ms while down; mlflow restarted in ${server.startupMs} ms`);
+      await mlflow.server.restart();
+      console.log(`41 writes acknowledged in ${ackMs} ms while down; mlflow restarted in ${mlflow.server.startupMs} ms`);
       for (let i = 60; i < 80; i++) await outbox.logBatch(runId, batch(i));
       const finished = await outbox.updateRun(runId, { status: 'FINISHED', endTime: 1_700_000_999_000 });
       assert.equal(finished.status, 'FINISHED');
       assert.equal(await outbox.flush(60_000), true);
 
-      assert.deepEqual(await fullHistory(direct, runId, 'loss'), pointsOf(80, 'loss'));
-      assert.deepEqual(await fullHistory(direct, runId, 'acc'), pointsOf(80, 'acc'));
-      const stored = await direct.getRun(runId);
+      assert.deepEqual(await fullHistory(mlflow.direct, runId, 'loss'), pointsOf(80, 'loss'));
+      assert.deepEqual(await fullHistory(mlflow.direct, runId, 'acc'), pointsOf(80, 'acc'));
+      const stored = await mlflow.direct.getRun(runId);
       assert.equal(stored.data.tags['progress'], '79');
       assert.deepEqual(stored.data.params, { lr: '0.01' });
       assert.deepEqual([stored.info.status, stored.info.endTime], ['FINISHED', 1_700_000_999_000]);
-      assert.equal((await direct.getExperiment(experimentId)).tags['state'], 'written during the outage');
+      assert.equal((await mlflow.direct.getExperiment(mlflow.experimentId)).tags['state'], 'written during the outage');
 
       const stats = outbox.stats();
       assert.deepEqual(
@@ -113,7 +91,7 @@ describe('outbox in front of a real MLflow server', () => {
 
   it('refuses writes it cannot store once full, counts them, and delivers all it acknowledged', async () => {
     const { dir, remove } = await tempDir('bound');
-    const runs = [await direct.createRun({ experimentId }), await direct.createRun({ experimentId })].map((r) => r.info.runId);
+    const runs = [await mlflow.direct.createRun({ experimentId: mlflow.experimentId }), await mlflow.direct.createRun({ experimentId: mlflow.experimentId })].map((r) => r.info.runId);
     const [a, b] = runs as [string, string];
     const one = (step: number): LogBatchInput => ({ metrics: [{ key: 'm', value: step, timestamp: 5000 + step, step }] });
     const size = (runId: string, step: number): number =>
@@ -157,13 +135,13 @@ describe('outbox in front of a real MLflow server', () => {
 
     // The daemon comes back with the server reachable: what was acknowledged is delivered, what
     // was refused never appears, and the drop counters survive the restart.
-    const online = OutboxBackend.open(new MlflowBackend({ uri: server.url }), { dataDir: dir, limits, backoff: FAST_BACKOFF });
-    const online2 = OutboxBackend.open(new MlflowBackend({ uri: server.url }), { dataDir: dir2, backoff: FAST_BACKOFF });
+    const online = OutboxBackend.open(new MlflowBackend({ uri: mlflow.server.url }), { dataDir: dir, limits, backoff: FAST_BACKOFF });
+    const online2 = OutboxBackend.open(new MlflowBackend({ uri: mlflow.server.url }), { dataDir: dir2, backoff: FAST_BACKOFF });
     try {
       assert.equal(online.stats().queued.entries, 5);
       assert.equal(await online.flush(30_000), true);
       assert.equal(await online2.flush(30_000), true);
-      const history = async (runId: string) => (await fullHistory(direct, runId, 'm')).map((m) => m.step);
+      const history = async (runId: string) => (await fullHistory(mlflow.direct, runId, 'm')).map((m) => m.step);
       assert.deepEqual(await history(a), [0, 1, 2]);
       assert.deepEqual(await history(b), [0, 1, 10, 11]);
       assert.deepEqual([online.stats().dropped.spoolFull, online.stats().delivered, online.stats().queued.entries], [3, 5, 0]);

@@ -4,12 +4,15 @@
  */
 
 import { mkdtemp, rm } from 'node:fs/promises';
+import { after, before } from 'node:test';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { OutboxEvent } from '../../server/src/outbox/index.ts';
 import type { TrackingBackend } from '../../server/src/tracking/backend.ts';
 import type { Metric } from '../../server/src/tracking/types.ts';
+import { MlflowBackend } from '../../server/src/tracking/mlflow/index.ts';
+import { type MlflowServer, startMlflowServer } from '../support/mlflow.ts';
 
 /** `http://127.0.0.1:<port>` of a port that was free a moment ago and has no listener. */
 export async function deadUri(): Promise<string> {
@@ -62,4 +65,30 @@ export function crashBatch(i: number): { metrics: Metric[]; tags: { key: string;
     metrics: [{ key: 'loss', value: 1 / (i + 1), timestamp: 1_700_000_000_000 + i, step: i }],
     tags: [{ key: 'progress', value: String(i) }],
   };
+}
+
+/** A real `mlflow server` for one test file, a direct client to it, and an experiment to work in. */
+export interface MlflowFixture {
+  server: MlflowServer;
+  direct: MlflowBackend;
+  experimentId: string;
+}
+
+/**
+ * Starts one real `mlflow server` for the enclosing `describe` (and stops it after). The fields are
+ * set by the `before` hook, so read them inside tests.
+ */
+export function useMlflowServer(experimentName: string): MlflowFixture {
+  const fixture = {} as MlflowFixture;
+  before(async () => {
+    fixture.server = await startMlflowServer();
+    console.log(`mlflow server started in ${fixture.server.startupMs} ms`);
+    fixture.direct = new MlflowBackend({ uri: fixture.server.url });
+    fixture.experimentId = await fixture.direct.createExperiment({ name: experimentName });
+  });
+  after(async () => {
+    await fixture.direct?.close();
+    await fixture.server?.stop();
+  });
+  return fixture;
 }

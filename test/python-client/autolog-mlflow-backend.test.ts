@@ -26,37 +26,7 @@ import type { Run } from '../../server/src/tracking/types.ts';
 import { startTestDaemon, type TestDaemon } from '../support/daemon.ts';
 import { ensureMlflowVenv, type MlflowServer, startMlflowServer } from '../support/mlflow.ts';
 import { errorsIn, type LoggedRequest, type PythonRun, runPython } from './harness.ts';
-
-const TENANT = 'ml-team';
-const POST_TRAINING_METRIC = 'LogisticRegression_score_X';
-const TRAINING_METRICS = [
-  'training_accuracy_score',
-  'training_f1_score',
-  'training_log_loss',
-  'training_precision_score',
-  'training_recall_score',
-  'training_roc_auc',
-  'training_score',
-];
-const PARAMS = {
-  C: '1.0',
-  class_weight: 'None',
-  dual: 'False',
-  fit_intercept: 'True',
-  intercept_scaling: '1',
-  l1_ratio: '0.0',
-  max_iter: '200',
-  n_jobs: 'None',
-  penalty: 'deprecated',
-  random_state: 'None',
-  solver: 'lbfgs',
-  tol: '0.0001',
-  verbose: '0',
-  warm_start: 'False',
-};
-
-/** MLflow's own advice, printed against any server. */
-const BENIGN = [/Saving scikit-learn models in the pickle or cloudpickle format/];
+import { loggedWarnings, PARAMS, POST_TRAINING_METRIC, TENANT, TRAINING_METRICS } from './autolog-expectations.ts';
 
 /** Autolog with its defaults on the server's default artifact root; prints what the client sees. */
 const PROXIED_SCRIPT = `
@@ -78,10 +48,7 @@ run = client.get_run(r.info.run_id)
 emit(experiment_id=experiment_id, run=run_json(run))
 `;
 
-/** The warnings MLflow logged (Python warnings such as sklearn's FutureWarnings aside), benign ones left out. */
-function loggedWarnings(warnings: string[]): string[] {
-  return warnings.filter((w) => /^(WARNING|ERROR|CRITICAL) /.test(w) && !BENIGN.some((re) => re.test(w)));
-}
+
 
 describe('Python mlflow client: sklearn autolog through the daemon with --backend mlflow', { timeout: 600_000 }, () => {
   let server: MlflowServer;

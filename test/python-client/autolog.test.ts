@@ -21,43 +21,8 @@ import { supportsModels } from '../../server/src/tracking/models-backend.ts';
 import type { TestDaemon } from '../support/daemon.ts';
 import { ensureMlflowVenv } from '../support/mlflow.ts';
 import { errorsIn, type LoggedRequest, type PythonRun, runPython, startRecordingDaemon } from './harness.ts';
+import { loggedWarnings, PARAMS, POST_TRAINING_METRIC, TENANT, TRAINING_METRICS } from './autolog-expectations.ts';
 
-const TENANT = 'ml-team';
-/** The metric `model.score(X, y)` logs after the run, through autolog's post-training metrics. */
-const POST_TRAINING_METRIC = 'LogisticRegression_score_X';
-const TRAINING_METRICS = [
-  'training_accuracy_score',
-  'training_f1_score',
-  'training_log_loss',
-  'training_precision_score',
-  'training_recall_score',
-  'training_roc_auc',
-  'training_score',
-];
-const PARAMS = {
-  C: '1.0',
-  class_weight: 'None',
-  dual: 'False',
-  fit_intercept: 'True',
-  intercept_scaling: '1',
-  l1_ratio: '0.0',
-  max_iter: '200',
-  n_jobs: 'None',
-  penalty: 'deprecated',
-  random_state: 'None',
-  solver: 'lbfgs',
-  tol: '0.0001',
-  verbose: '0',
-  warm_start: 'False',
-};
-
-/** MLflow's own advice, also printed against a real server. */
-const BENIGN = [/Saving scikit-learn models in the pickle or cloudpickle format/];
-
-/** The warnings MLflow logged (Python warnings such as sklearn's FutureWarnings aside). */
-function logged(warnings: string[]): string[] {
-  return warnings.filter((w) => /^(WARNING|ERROR|CRITICAL) /.test(w));
-}
 
 describe('Python mlflow client: sklearn autologging', { timeout: 300_000 }, () => {
   let d: TestDaemon;
@@ -78,7 +43,7 @@ describe('Python mlflow client: sklearn autologging', { timeout: 300_000 }, () =
     }
     const errors = errorsIn(requests);
     for (const e of errors) t.diagnostic(`daemon answered: ${e}`);
-    assert.deepEqual(logged(py.warnings).filter((w) => !BENIGN.some((re) => re.test(w))), []);
+    assert.deepEqual(loggedWarnings(py.warnings), []);
     // `mlflow.set_experiment` looks the experiment up before creating it.
     assert.deepEqual(errors, [`GET /tenants/${TENANT}/api/2.0/mlflow/experiments/get-by-name 404`]);
     for (const endpoint of ['runs/log-inputs', 'logged-models', 'runs/outputs']) {
