@@ -4,6 +4,7 @@
  * keeps redraws to about ten a second however fast frames arrive. Tested in `test/webviews/`.
  */
 import type { LivePanelPoint, LivePanelRun, LivePanelStatus, LiveToWebview } from '../../../protocol/src/index.ts';
+import { lowerBound } from '../shared/sorted.ts';
 
 /** One metric of one run, sorted by step; parallel arrays because uPlot wants columns. */
 export interface Series {
@@ -17,17 +18,6 @@ export function emptySeries(): Series {
   return { steps: [], values: [], times: [] };
 }
 
-/** Index of the first step >= `step`. */
-function lowerBound(steps: readonly number[], step: number): number {
-  let lo = 0;
-  let hi = steps.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (steps[mid]! < step) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 /**
  * Merges points into a series: kept sorted by step, one point per step (a point at a step already

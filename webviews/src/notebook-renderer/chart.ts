@@ -4,6 +4,7 @@
  * frames never duplicates points), bounds, ticks and the pixel polyline of a series.
  */
 import type { PointTuple } from './messages.ts';
+import { lowerBound } from '../shared/sorted.ts';
 
 /** Points of one metric, sorted by step. */
 export interface Series {
@@ -67,16 +68,6 @@ export class SeriesStore {
   }
 }
 
-function lowerBound(sorted: readonly number[], x: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 export interface Bounds {
   xMin: number;
