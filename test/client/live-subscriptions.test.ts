@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LiveSubscriptions } from '../../client/src/daemon/liveSubscriptions.ts';
+import { LiveHolds, LiveSubscriptions } from '../../client/src/daemon/liveSubscriptions.ts';
 import type { LiveRequest } from '../../client/src/daemon/liveSubscriptions.ts';
 
 interface Call {
@@ -185,5 +185,41 @@ describe('LiveSubscriptions', () => {
     release();
     await tick();
     assert.deepEqual(f.log().at(-1), 'unsubscribe t/r');
+  });
+});
+
+describe('LiveHolds', () => {
+  it('holds each run once per owner, however often it is loaded, and releases it once', async () => {
+    const f = fake();
+    const subs = new LiveSubscriptions(f.request);
+    const panel = new LiveHolds(subs);
+    const notebook = new LiveHolds(subs);
+    await panel.hold('t', 'r');
+    await panel.hold('t', 'r');
+    await notebook.hold('t', 'r');
+    assert.deepEqual(subs.held, [{ tenant: 't', runId: 'r', holders: 2 }]);
+    panel.release('t', 'r');
+    panel.release('t', 'r');
+    await tick();
+    assert.deepEqual(subs.held, [{ tenant: 't', runId: 'r', holders: 1 }]);
+    assert.deepEqual(f.log(), ['subscribe t/r']);
+    notebook.releaseAll();
+    await tick();
+    assert.deepEqual(f.log(), ['subscribe t/r', 'unsubscribe t/r']);
+  });
+
+  it('forgets a hold whose subscribe failed, so the next load tries again', async () => {
+    const f = fake(false);
+    const holds = new LiveHolds(new LiveSubscriptions(f.request));
+    const first = holds.hold('t', 'r');
+    await tick();
+    f.calls[0]!.reject(new Error('daemon down'));
+    await assert.rejects(first, /daemon down/);
+    await tick();
+    const second = holds.hold('t', 'r');
+    await tick();
+    f.calls[1]!.resolve();
+    await second;
+    assert.deepEqual(f.log(), ['subscribe t/r', 'subscribe t/r']);
   });
 });

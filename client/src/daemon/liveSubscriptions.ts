@@ -212,3 +212,54 @@ export class DaemonLiveSubscriptions extends LiveSubscriptions implements Unsubs
     }
   }
 }
+
+/**
+ * One owner's holds (a panel, the notebook renderer): each (tenant, run) is held at most once
+ * however often the owner (re)loads it, and a hold whose acquire failed is forgotten so the next
+ * load tries again.
+ */
+export class LiveHolds {
+  readonly #subscriptions: LiveSubscriptions;
+  readonly #holds = new Map<string, Promise<Release>>();
+
+  constructor(subscriptions: LiveSubscriptions) {
+    this.#subscriptions = subscriptions;
+  }
+
+  hold(tenant: string, runId: string): Promise<Release> {
+    const key = holdKey(tenant, runId);
+    let hold = this.#holds.get(key);
+    if (hold === undefined) {
+      const acquired = this.#subscriptions.acquire(tenant, runId);
+      hold = acquired;
+      this.#holds.set(key, acquired);
+      acquired.catch(() => {
+        if (this.#holds.get(key) === acquired) this.#holds.delete(key);
+      });
+    }
+    return hold;
+  }
+
+  /** Gives up the run's hold (once its acquire settled, when still in flight). */
+  release(tenant: string, runId: string): void {
+    this.#releaseKey(holdKey(tenant, runId));
+  }
+
+  releaseAll(): void {
+    for (const key of [...this.#holds.keys()]) this.#releaseKey(key);
+  }
+
+  #releaseKey(key: string): void {
+    const hold = this.#holds.get(key);
+    if (hold === undefined) return;
+    this.#holds.delete(key);
+    hold.then(
+      (release) => release(),
+      () => undefined,
+    );
+  }
+}
+
+function holdKey(tenant: string, runId: string): string {
+  return `${tenant}\u0000${runId}`;
+}

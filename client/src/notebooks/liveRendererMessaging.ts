@@ -12,7 +12,7 @@ import type { Disposable, LogOutputChannel, NotebookEditor } from 'vscode';
 import { Live, Runs } from '../../../protocol/src/index.ts';
 import type { LiveFrame } from '../../../protocol/src/index.ts';
 import type { DaemonApi } from '../daemon/daemonClient.ts';
-import type { DaemonLiveSubscriptions, Release } from '../daemon/liveSubscriptions.ts';
+import { type DaemonLiveSubscriptions, LiveHolds } from '../daemon/liveSubscriptions.ts';
 import { readableError } from '../util/errors.ts';
 
 export const RENDERER_ID = 'matih.live-renderer';
@@ -52,19 +52,18 @@ export function frameSeries(frame: LiveFrame): SeriesMessage {
 
 export class LiveRendererMessaging implements Disposable {
   readonly #daemon: DaemonApi;
-  readonly #subscriptions: DaemonLiveSubscriptions;
   readonly #log: LogOutputChannel;
   readonly #messaging = notebooks.createRendererMessaging(RENDERER_ID);
   readonly #watches = new Map<string, Watch>();
   /** Run → outputs showing it; the run is held while its set is not empty. */
   readonly #runs = new Map<string, Set<string>>();
   /** Run → this messaging's one hold of its live subscription. */
-  readonly #holds = new Map<string, Promise<Release>>();
+  readonly #holds: LiveHolds;
   readonly #disposables: Disposable[] = [];
 
   constructor(daemon: DaemonApi, subscriptions: DaemonLiveSubscriptions, log: LogOutputChannel) {
     this.#daemon = daemon;
-    this.#subscriptions = subscriptions;
+    this.#holds = new LiveHolds(subscriptions);
     this.#log = log;
     this.#disposables.push(
       this.#messaging.onDidReceiveMessage(({ editor, message }) => void this.#onMessage(editor, message as FromRenderer)),
@@ -77,7 +76,7 @@ export class LiveRendererMessaging implements Disposable {
 
   dispose(): void {
     for (const d of this.#disposables.splice(0)) d.dispose();
-    for (const key of [...this.#holds.keys()]) this.#release(key);
+    this.#holds.releaseAll();
     this.#runs.clear();
     this.#watches.clear();
   }
@@ -106,40 +105,15 @@ export class LiveRendererMessaging implements Disposable {
     outputs?.delete(outputId);
     if (outputs !== undefined && outputs.size === 0) {
       this.#runs.delete(key);
-      this.#release(key);
+      this.#holds.release(watch.tenant, watch.runId);
     }
-  }
-
-  /** Holds the run once for all its outputs and reloads; a failed hold is retried by the next load. */
-  #hold(watch: Watch): Promise<Release> {
-    const key = runKey(watch.tenant, watch.runId);
-    let hold = this.#holds.get(key);
-    if (hold === undefined) {
-      const acquired = this.#subscriptions.acquire(watch.tenant, watch.runId);
-      hold = acquired;
-      this.#holds.set(key, acquired);
-      acquired.catch(() => {
-        if (this.#holds.get(key) === acquired) this.#holds.delete(key);
-      });
-    }
-    return hold;
-  }
-
-  /** Gives up the run's hold (once its acquire settled, when still in flight). */
-  #release(key: string): void {
-    const hold = this.#holds.get(key);
-    if (hold === undefined) return;
-    this.#holds.delete(key);
-    hold.then(
-      (release) => release(),
-      () => undefined,
-    );
   }
 
   /** Holds the run first (so nothing logged meanwhile is missed; the renderer drops duplicates), then sends the history. */
   async #load(outputId: string, watch: Watch): Promise<void> {
     try {
-      await this.#hold(watch);
+      // Held once for all the run's outputs; a failed hold is retried by the next load.
+      await this.#holds.hold(watch.tenant, watch.runId);
       const run = await this.#daemon.request(Runs.get, { tenant: watch.tenant, runId: watch.runId });
       const series: SeriesMessage = [];
       for (const key of Object.keys(run.metrics).sort()) {

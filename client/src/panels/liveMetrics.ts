@@ -19,7 +19,7 @@ import {
 } from '../../../protocol/src/index.ts';
 import type { LiveFrame, LivePanelPoint, LivePanelRun, LiveToWebview, RunView } from '../../../protocol/src/index.ts';
 import type { DaemonApi } from '../daemon/daemonClient.ts';
-import type { DaemonLiveSubscriptions, Release } from '../daemon/liveSubscriptions.ts';
+import { type DaemonLiveSubscriptions, LiveHolds } from '../daemon/liveSubscriptions.ts';
 import type { Settings } from '../config/settings.ts';
 import { readableError } from '../util/errors.ts';
 import { runLabel } from '../util/format.ts';
@@ -47,11 +47,10 @@ async function inParallel<T>(items: readonly T[], limit: number, work: (item: T)
 export class LiveMetricsPanel implements Disposable {
   readonly #context: ExtensionContext;
   readonly #daemon: DaemonApi;
-  readonly #subscriptions: DaemonLiveSubscriptions;
   readonly #log: LogOutputChannel;
   readonly #disposables: Disposable[] = [];
   /** The panel's hold of each run's live subscription (shared with other users, counted). */
-  readonly #holds = new Map<string, Promise<Release>>();
+  readonly #holds: LiveHolds;
   #panel: WebviewPanel | undefined;
   #panelDisposables: Disposable[] = [];
   /** The panel's runs by run id, in the order they were added. */
@@ -63,7 +62,7 @@ export class LiveMetricsPanel implements Disposable {
   constructor(context: ExtensionContext, daemon: DaemonApi, subscriptions: DaemonLiveSubscriptions, log: LogOutputChannel) {
     this.#context = context;
     this.#daemon = daemon;
-    this.#subscriptions = subscriptions;
+    this.#holds = new LiveHolds(subscriptions);
     this.#log = log;
     this.#disposables.push(
       daemon.onNotification(Live.frame, (params) => this.#onFrames(params.frames)),
@@ -167,7 +166,7 @@ export class LiveMetricsPanel implements Disposable {
         if (ref === undefined) return;
         this.#runs.delete(message.runId);
         this.#post({ type: 'removed', runId: message.runId });
-        this.#release(ref.runId);
+        this.#holds.release(ref.tenant, ref.runId);
         break;
       }
     }
@@ -193,7 +192,8 @@ export class LiveMetricsPanel implements Disposable {
   async #load(ref: RunRef, generation: number): Promise<void> {
     const current = (): boolean => generation === this.#generation && this.#runs.has(ref.runId) && this.#ready;
     try {
-      await this.#hold(ref);
+      // Held once however often the run is (re)loaded; a failed hold is retried by the next load.
+      await this.#holds.hold(ref.tenant, ref.runId);
       const run = await this.#daemon.request(Runs.get, { tenant: ref.tenant, runId: ref.runId });
       if (!current()) return;
       this.#post({ type: 'run', run: toPanelRun(ref.tenant, run), reset: true });
@@ -239,33 +239,10 @@ export class LiveMetricsPanel implements Disposable {
     }
   }
 
-  /** Holds the run's subscription once, however often it is (re)loaded; a failed hold is retried by the next load. */
-  #hold(ref: RunRef): Promise<Release> {
-    let hold = this.#holds.get(ref.runId);
-    if (hold === undefined) {
-      const acquired = this.#subscriptions.acquire(ref.tenant, ref.runId);
-      hold = acquired;
-      this.#holds.set(ref.runId, acquired);
-      acquired.catch(() => {
-        if (this.#holds.get(ref.runId) === acquired) this.#holds.delete(ref.runId);
-      });
-    }
-    return hold;
-  }
 
-  /** Gives up the run's hold (once its acquire settled, when still in flight). */
-  #release(runId: string): void {
-    const hold = this.#holds.get(runId);
-    if (hold === undefined) return;
-    this.#holds.delete(runId);
-    hold.then(
-      (release) => release(),
-      () => undefined,
-    );
-  }
 
   #onDisposed(): void {
-    for (const runId of [...this.#holds.keys()]) this.#release(runId);
+    this.#holds.releaseAll();
     this.#runs.clear();
     this.#generation++;
     this.#ready = false;
