@@ -8,7 +8,7 @@
  */
 import { EventEmitter, window } from 'vscode';
 import type { Disposable, Event, TreeDataProvider, TreeItem, TreeView } from 'vscode';
-import { Runs, Tenants } from '../../../protocol/src/index.ts';
+import { Tenants } from '../../../protocol/src/index.ts';
 import type { ExperimentView, RunView } from '../../../protocol/src/index.ts';
 import { TREE_VIEW_ID } from '../commands/ids.ts';
 import type { Settings, SettingsChange } from '../config/settings.ts';
@@ -138,11 +138,6 @@ export class ExperimentsTree implements TreeDataProvider<TreeNode>, TreeContext,
     await this.#reveal(experiment, true);
     const loaded = experiment.find(run.id);
     if (loaded !== undefined) await this.#reveal(loaded);
-  }
-
-  /** Re-reads one run (a run has no pages to reset; its details come with it). */
-  async reloadRun(node: RunNode): Promise<void> {
-    this.runChanged(node, await this.daemon.request(Runs.get, { tenant: node.tenant, runId: node.run.id }));
   }
 
   runChanged(node: RunNode, run: RunView): void {
