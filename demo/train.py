@@ -1,9 +1,12 @@
 """A small training run that logs to MLflow: parameters, a metric per epoch, tags and an artifact.
 
-It logs to MLFLOW_TRACKING_URI, or to the MATIH daemon of `npm start` (tenant `demo`). Only
-`mlflow` is needed (`pip install mlflow`); the "model" is a toy so the run takes seconds.
+It logs to MLFLOW_TRACKING_URI, or to a daemon on port 8000 (`npm run serve`, tenant `demo`).
+In the editor, "MATIH: Run Python File with Tracking" (the play button in the editor title) runs
+it in a run of its own and shows the curves growing; the terminals the editor opens log to the
+editor's daemon too. Only `mlflow` is needed (`pip install mlflow`); the "model" is a toy that
+takes about ten seconds, slow enough to watch.
 
-    python train.py --epochs 20 --lr 0.05
+    python train.py --epochs 50 --lr 0.05
 """
 
 import argparse
@@ -34,7 +37,7 @@ def train(epochs: int, lr: float, batch_size: int, seed: int, delay: float) -> d
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--epochs", type=int, default=50)
     parser.add_argument("--lr", type=float, default=0.05)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--seed", type=int, default=0)
@@ -43,7 +46,10 @@ def main() -> None:
     args = parser.parse_args()
 
     mlflow.set_tracking_uri(os.environ.get("MLFLOW_TRACKING_URI", DEFAULT_TRACKING_URI))
-    mlflow.set_experiment(args.experiment)
+    if not os.environ.get("MLFLOW_RUN_ID"):
+        # Started with tracking, the run (and its experiment) is chosen already; MLflow refuses
+        # to resume it under another experiment.
+        mlflow.set_experiment(args.experiment)
     with mlflow.start_run(tags={"model": "toy", "source": "demo/train.py"}) as run:
         final = train(args.epochs, args.lr, args.batch_size, args.seed, args.delay)
         with tempfile.TemporaryDirectory() as tmp:

@@ -75,6 +75,27 @@ export interface LiveEndedParams {
   reason: LiveEndReason;
 }
 
+/**
+ * Something in a tenant's tree changed through the daemon: an experiment or run was created,
+ * renamed, archived or restored (by a script, a notebook, another client or a command).
+ */
+export interface TreeChange {
+  tenant: string;
+  /** `experiments`: the tenant's experiment list; `runs`: an experiment's run list. */
+  kind: 'experiments' | 'runs';
+  /** The experiment concerned, when known (always for a created run). */
+  experimentId?: string;
+  /** The run concerned, for `runs` changes. */
+  runId?: string;
+  /** True when the item is new (a client already showing it has nothing to reload). */
+  created: boolean;
+}
+
+/** Daemon → extension: tree changes of one coalescing window (at most about 3 per second). */
+export interface TreeChangedParams {
+  changes: TreeChange[];
+}
+
 /** LSP messages of the live stream. */
 export const Live = {
   /**
@@ -88,6 +109,8 @@ export const Live = {
   frame: notification<LiveFramesParams>('matih/live/frame'),
   /** The daemon ended the subscription (all runs); subscribe again after reloading the history. */
   ended: notification<LiveEndedParams>('matih/live/ended'),
+  /** Experiments or runs were created or changed; sent to every session without subscribing. */
+  treeChanged: notification<TreeChangedParams>('matih/live/treeChanged'),
 } as const;
 
 /** WebSocket `/api/v1/stream`, client → daemon. */

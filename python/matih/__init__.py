@@ -41,6 +41,10 @@ class Connection:
         self.discovery_file = discovery_file
         self.workspace_folder = workspace_folder
 
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        # What a notebook shows for the connect cell: one short line, not the full repr.
+        return {"text/plain": "MATIH: MLflow logs to tenant %r through the editor's daemon (pid %d)" % (self.tenant, self.pid)}
+
     def __repr__(self):
         return "<matih.Connection tenant=%r tracking_uri=%r pid=%d folder=%r>" % (
             self.tenant, self.tracking_uri, self.pid, self.workspace_folder)

@@ -9,6 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Frame } from 'playwright-core';
+import { chartCaption, lensValue, panelFrame, panelValue, waitForLens } from './support/live.ts';
 import { type Matih, e2eSkip, snap, startMatih, waitFor } from './support/matih.ts';
 
 const skip = e2eSkip();
@@ -20,10 +21,6 @@ const FILE = 'live_probe.py';
 
 /** The value logged at `step`: distinct at every step, a decaying "loss". */
 const lossAt = (step: number): number => Math.round(2000 / (step + 1)) / 1000;
-/** As the lens formats it (server/src/lsp/inline/render.ts). */
-const lensValue = (v: number): string => (Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4))));
-/** As the panel's caption formats it (webviews/src/live/main.ts). */
-const panelValue = (v: number): string => (Number.isInteger(v) ? String(v) : Math.abs(v) >= 1e5 || Math.abs(v) < 1e-3 ? v.toExponential(3) : v.toPrecision(4));
 
 /** Logs `loss` at `steps` through the daemon's MLflow-compatible API (as mlflow's client does). */
 async function logBatch(steps: number[]): Promise<void> {
@@ -36,46 +33,9 @@ async function logBatch(steps: number[]): Promise<void> {
   assert.ok(response.ok, `log-batch answered ${response.status}: ${await response.text()}`);
 }
 
-/** The code lens texts the editor shows for the open file. */
-async function lensTexts(): Promise<string[]> {
-  return (await m.page.locator('.monaco-editor .codelens-decoration').allInnerTexts()).map((t) => t.trim());
-}
-
-async function waitForLens(step: number): Promise<string> {
-  const want = `loss ${lensValue(lossAt(step))} · step ${step}`;
-  let seen: string[] = [];
-  try {
-    return await waitFor(`a code lens "${want} · …"`, async () => {
-      seen = await lensTexts();
-      return seen.find((t) => t.includes(want));
-    }, { timeoutMs: 20_000 });
-  } catch (err) {
-    throw new Error(`${(err as Error).message}; lenses on screen: ${JSON.stringify(seen)}`);
-  }
-}
-
-/** The webview frame holding the Live Metrics page (the inner iframe code-server nests it in). */
-async function panelFrame(): Promise<Frame> {
-  return waitFor('the Live Metrics webview frame', async () => {
-    for (const frame of m.page.frames()) {
-      if (frame === m.page.mainFrame() || frame.isDetached()) continue;
-      const found = await frame.evaluate(() => (globalThis as any).document.querySelector('.charts') !== null).catch(() => false);
-      if (found) return frame;
-    }
-    return undefined;
-  }, { timeoutMs: 20_000 });
-}
-
-/** The caption of the `loss` chart ("last 0.6670"), or undefined while it is not drawn. */
-async function lossCaption(frame: Frame): Promise<string | undefined> {
-  return frame.evaluate(() => {
-    const doc = (globalThis as any).document;
-    for (const chart of doc.querySelectorAll('section.chart')) {
-      if (chart.querySelector('.chart-key')?.textContent === 'loss') return chart.querySelector('.chart-caption')?.textContent ?? '';
-    }
-    return undefined;
-  });
-}
+/** Waits for the lens above `log_metric("loss", …)` to show `step`'s point. */
+const waitForLossLens = (step: number): Promise<string> => waitForLens(m.page, `loss ${lensValue(lossAt(step))} · step ${step}`);
+const lossCaption = (frame: Frame): Promise<string | undefined> => chartCaption(frame, 'loss');
 
 before(async () => {
   if (skip) return;
@@ -99,11 +59,11 @@ after(async () => {
 test('the code lens above log_metric("loss", …) shows the running run\'s latest loss and follows new points', { skip, timeout: 120_000 }, async () => {
   await m.api.logMetrics(tenant, runId, [0, 1, 2].map((step) => ({ key: 'loss', value: lossAt(step), step })));
   await m.editor.openFile(FILE);
-  const first = await waitForLens(2);
+  const first = await waitForLossLens(2);
   assert.match(first, /^loss \S+ · step 2 · [▁▂▃▄▅▆▇█]{3}$/, `lens: ${first}`);
 
   await logBatch([3, 4, 5]);
-  const second = await waitForLens(5);
+  const second = await waitForLossLens(5);
   assert.match(second, /· [▁▂▃▄▅▆▇█]{6}$/, `six points in the sparkline: ${second}`);
   await snap(m.editor, 'live-01-code-lens');
 });
@@ -112,7 +72,7 @@ test('Live Metrics panel draws loss and its latest value follows streamed points
   await m.quick.command('MATIH: Open Live Metrics');
   await m.quick.choose('Open Live Metrics', new RegExp(RUN_NAME));
   await m.page.locator('.tabs-container .tab', { hasText: 'Live Metrics' }).first().waitFor({ timeout: 15_000 });
-  const frame = await panelFrame();
+  const frame = await panelFrame(m.page);
 
   // The history so far: a chart for loss (its name as text, a uPlot canvas) at step 5's value.
   await waitFor('the loss chart with its last value', async () => (await lossCaption(frame)) === `last ${panelValue(lossAt(5))}`);
@@ -145,7 +105,7 @@ test('Live Metrics panel draws loss and its latest value follows streamed points
   await snap(m.editor, 'live-02-panel');
   // The lens followed the stream too.
   await m.page.locator('.tabs-container .tab', { hasText: FILE }).first().click();
-  await waitForLens(lastStep);
+  await waitForLossLens(lastStep);
   await snap(m.editor, 'live-03-code-lens-after-stream');
 });
 
@@ -155,7 +115,7 @@ test('the panel drops "Waiting for the first metrics…" once a chart is drawn',
 }, async () => {
   // Back to the panel (hidden behind the Python file, so its page reloads from the history).
   await m.page.locator('.tabs-container .tab', { hasText: 'Live Metrics' }).first().click();
-  const frame = await panelFrame();
+  const frame = await panelFrame(m.page);
   await waitFor('the loss chart drawn again', async () => (await lossCaption(frame)) === `last ${panelValue(lossAt(17))}`);
   const empty = await frame.evaluate(() => {
     const p = (globalThis as any).document.querySelector('p.empty');

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { Experiments, INLINE_OPEN_LIVE_COMMAND, Runs } from '../../protocol/src/index.ts';
-import { blockChart } from '../../server/src/lsp/inline/render.ts';
+import { chartSvg } from '../../server/src/lsp/inline/chart-svg.ts';
 import { type InlineDaemon, startInlineDaemon } from './client.ts';
 
 const SCRIPT = [
@@ -82,15 +82,15 @@ describe('inline metrics over LSP', () => {
 
     const hover = await d.hover(uri, 4, 24); // inside "loss"
     assert.deepEqual(hover?.range, { start: { line: 4, character: 22 }, end: { line: 4, character: 28 } });
+    const chart = chartSvg([0.9, 0.5, 0.25].map((value, step) => ({ step, value })))!;
     assert.deepEqual(hover?.contents, {
       kind: 'markdown',
       value: [
         '**loss** · run `active-run` (running) · tenant `acme`',
         '',
-        '```text',
-        ...blockChart([0.9, 0.5, 0.25]),
-        '```',
-        'min 0.25 · max 0.9 · last 0.25 at step 2 · steps 0–2',
+        `![chart](data:image/svg+xml;base64,${Buffer.from(chart).toString('base64')})`,
+        '',
+        'min 0.25 · max 0.9 · last 0.25 at step 2 · steps 0–2 · 3 points',
       ].join('\n'),
     });
     assert.equal(await d.hover(uri, 3, 30), null, 'a commented-out call has no hover');

@@ -5,31 +5,26 @@
  * subscription is one hold of the shared {@link DaemonLiveSubscriptions} (counted with the Live
  * Metrics panel's), taken by the first output of the run and given up by the last.
  *
- * The message shapes are a structural copy of `webviews/src/notebook-renderer/messages.ts`.
+ * The messages are those of `protocol/src/notebook-renderer.ts`; what the renderer sends is
+ * validated on arrival.
  */
 import { notebooks } from 'vscode';
 import type { Disposable, LogOutputChannel, NotebookEditor } from 'vscode';
-import { Live, Runs } from '../../../protocol/src/index.ts';
-import type { LiveFrame } from '../../../protocol/src/index.ts';
+import { LIVE_RENDERER_ID, LIVE_RENDERER_MAX_KEYS, LIVE_RENDERER_MAX_POINTS, Live, LiveRendererToExtension, Runs } from '../../../protocol/src/index.ts';
+import type { LiveExtensionToRenderer, LiveFrame, LiveRendererPoint, LiveRendererSeries } from '../../../protocol/src/index.ts';
 import type { DaemonApi } from '../daemon/daemonClient.ts';
 import { type DaemonLiveSubscriptions, LiveHolds } from '../daemon/liveSubscriptions.ts';
 import { readableError } from '../util/errors.ts';
+import { pointsMessage } from './rendererMessages.ts';
 
-export const RENDERER_ID = 'matih.live-renderer';
-/** Pages of one metric's history read for a chart; beyond that the chart starts late. */
-const MAX_HISTORY_PAGES = 10;
+export const RENDERER_ID = LIVE_RENDERER_ID;
+/** Points per history page, and pages of one metric read for a chart (beyond, the chart starts late). */
+const HISTORY_PAGE = 10_000;
+const MAX_HISTORY_PAGES = LIVE_RENDERER_MAX_POINTS / HISTORY_PAGE;
 
-type PointTuple = [number, number | null, number];
-type SeriesMessage = { key: string; points: PointTuple[] }[];
-
-type FromRenderer =
-  | { type: 'watch'; outputId: string; runId: string; tenant: string }
-  | { type: 'unwatch'; outputId: string };
-
-type ToRenderer =
-  | { type: 'history'; outputId: string; runId: string; series: SeriesMessage; status: string }
-  | { type: 'points'; runId: string; tenant: string; series: SeriesMessage; status?: string }
-  | { type: 'error'; outputId: string; message: string };
+type PointTuple = LiveRendererPoint;
+type SeriesMessage = LiveRendererSeries;
+type ToRenderer = LiveExtensionToRenderer;
 
 interface Watch {
   runId: string;
@@ -38,17 +33,6 @@ interface Watch {
 }
 
 const runKey = (tenant: string, runId: string): string => `${tenant}\u0000${runId}`;
-
-/** Groups a frame's points by metric key, in the renderer's tuple form. */
-export function frameSeries(frame: LiveFrame): SeriesMessage {
-  const byKey = new Map<string, PointTuple[]>();
-  for (const p of frame.points) {
-    let list = byKey.get(p.key);
-    if (list === undefined) byKey.set(p.key, (list = []));
-    list.push([p.step, p.value, p.timestamp]);
-  }
-  return [...byKey].map(([key, points]) => ({ key, points }));
-}
 
 export class LiveRendererMessaging implements Disposable {
   readonly #daemon: DaemonApi;
@@ -66,7 +50,11 @@ export class LiveRendererMessaging implements Disposable {
     this.#holds = new LiveHolds(subscriptions);
     this.#log = log;
     this.#disposables.push(
-      this.#messaging.onDidReceiveMessage(({ editor, message }) => void this.#onMessage(editor, message as FromRenderer)),
+      this.#messaging.onDidReceiveMessage(({ editor, message }) => {
+        const parsed = LiveRendererToExtension.safeParse(message);
+        if (parsed.success) void this.#onMessage(editor, parsed.data);
+        else this.#log.warn(`Notebook live chart: ignored a malformed renderer message (${parsed.error.issues[0]?.message ?? 'invalid'})`);
+      }),
       daemon.onNotification(Live.frame, ({ frames }) => this.#onFrames(frames)),
       // The daemon dropped the subscription (overflow) or restarted: the shared subscriptions
       // subscribed the held runs again; read the histories again (the holds stay as they are).
@@ -81,8 +69,8 @@ export class LiveRendererMessaging implements Disposable {
     this.#watches.clear();
   }
 
-  async #onMessage(editor: NotebookEditor, message: FromRenderer): Promise<void> {
-    if (message?.type === 'watch' && typeof message.runId === 'string' && typeof message.tenant === 'string') {
+  async #onMessage(editor: NotebookEditor, message: LiveRendererToExtension): Promise<void> {
+    if (message.type === 'watch') {
       this.#unwatch(message.outputId);
       const watch = { runId: message.runId, tenant: message.tenant, editor };
       this.#watches.set(message.outputId, watch);
@@ -91,7 +79,7 @@ export class LiveRendererMessaging implements Disposable {
       if (outputs === undefined) this.#runs.set(key, (outputs = new Set()));
       outputs.add(message.outputId);
       await this.#load(message.outputId, watch);
-    } else if (message?.type === 'unwatch') {
+    } else {
       this.#unwatch(message.outputId);
     }
   }
@@ -116,7 +104,7 @@ export class LiveRendererMessaging implements Disposable {
       await this.#holds.hold(watch.tenant, watch.runId);
       const run = await this.#daemon.request(Runs.get, { tenant: watch.tenant, runId: watch.runId });
       const series: SeriesMessage = [];
-      for (const key of Object.keys(run.metrics).sort()) {
+      for (const key of Object.keys(run.metrics).sort().slice(0, LIVE_RENDERER_MAX_KEYS)) {
         const points: PointTuple[] = [];
         let pageToken: string | undefined;
         for (let page = 0; page < MAX_HISTORY_PAGES; page++) {
@@ -124,6 +112,7 @@ export class LiveRendererMessaging implements Disposable {
             tenant: watch.tenant,
             runId: watch.runId,
             key,
+            maxResults: HISTORY_PAGE,
             ...(pageToken !== undefined ? { pageToken } : {}),
           });
           for (const p of history.points) points.push([p.step, p.value, Date.parse(p.timestamp)]);
@@ -136,7 +125,7 @@ export class LiveRendererMessaging implements Disposable {
       await this.#post({ type: 'history', outputId, runId: watch.runId, series, status: run.status }, watch.editor);
     } catch (error) {
       this.#log.warn(`Notebook live chart of run ${watch.runId}: ${readableError(error)}`);
-      await this.#post({ type: 'error', outputId, message: `Cannot show run ${watch.runId}: ${readableError(error)}` }, watch.editor);
+      await this.#post({ type: 'error', outputId, message: `Cannot show run ${watch.runId}: ${readableError(error)}`.slice(0, 2000) }, watch.editor);
     }
   }
 
@@ -150,13 +139,7 @@ export class LiveRendererMessaging implements Disposable {
     for (const frame of frames) {
       const outputs = this.#runs.get(runKey(frame.tenant, frame.runId));
       if (outputs === undefined) continue;
-      const message: ToRenderer = {
-        type: 'points',
-        runId: frame.runId,
-        tenant: frame.tenant,
-        series: frameSeries(frame),
-        ...(frame.status !== undefined ? { status: frame.status.status } : {}),
-      };
+      const message = pointsMessage(frame);
       const editors = new Set([...outputs].map((id) => this.#watches.get(id)?.editor));
       for (const editor of editors) if (editor !== undefined) void this.#post(message, editor);
     }

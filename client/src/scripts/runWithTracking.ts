@@ -71,6 +71,8 @@ export class ScriptRunner implements Disposable {
     const tracked: TrackedScript = { tenant, runId: run.id, file: uri.fsPath, terminal, stoppedByUser: false, ended: false, disposables: [] };
     this.#running.set(run.id, tracked);
     terminal.show();
+    // The sidebar learns of the run (and of an experiment created for it) only by reloading.
+    void commands.executeCommand(Commands.refresh).then(undefined, () => undefined);
     // The point of running with tracking: watch the curves grow while it trains.
     void commands.executeCommand(Commands.openLiveMetrics, run.id, tenant).then(undefined, (error: unknown) =>
       this.#log.warn(`Opening Live Metrics: ${readableError(error)}`),

@@ -3,21 +3,25 @@
  * their own pages; this provider owns the roots, the change events and the tree view, and
  * answers the questions commands ask after a change ("which node shows this run?").
  *
+ * Running runs on screen follow the daemon's live frames (liveRuns.ts): the tree tracks which
+ * experiments are expanded and whether the sidebar is visible, and tells LiveRuns which runs are.
+ *
  * When there is nothing to show — daemon not running, or a single tenant with no experiments —
  * the root is empty so the manifest's welcome content (with its buttons) takes its place.
  */
 import { EventEmitter, window } from 'vscode';
 import type { Disposable, Event, TreeDataProvider, TreeItem, TreeView } from 'vscode';
-import { Tenants } from '../../../protocol/src/index.ts';
-import type { ExperimentView, RunView } from '../../../protocol/src/index.ts';
+import { Live, Runs, Tenants } from '../../../protocol/src/index.ts';
+import type { ExperimentView, RunView, TreeChange } from '../../../protocol/src/index.ts';
 import { TREE_VIEW_ID } from '../commands/ids.ts';
 import type { Settings, SettingsChange } from '../config/settings.ts';
 import { sidebarTenants } from '../config/settingsModel.ts';
 import type { DaemonApi } from '../daemon/daemonClient.ts';
+import type { DaemonLiveSubscriptions } from '../daemon/liveSubscriptions.ts';
 import { readableError } from '../util/errors.ts';
 import { LiveRuns } from './liveRuns.ts';
 import type { TreeContext, TreeNode } from './nodes/base.ts';
-import type { ExperimentNode } from './nodes/experimentNode.ts';
+import { ExperimentNode } from './nodes/experimentNode.ts';
 import { RunNode } from './nodes/runNode.ts';
 import { TenantNode } from './nodes/tenantNode.ts';
 import type { RunQueryStore } from './runQueryStore.ts';
@@ -27,15 +31,17 @@ export class ExperimentsTree implements TreeDataProvider<TreeNode>, TreeContext,
   readonly settings: Settings;
   readonly queries: RunQueryStore;
   readonly view: TreeView<TreeNode>;
-  readonly #onDidChangeTreeData = new EventEmitter<TreeNode | undefined>();
-  readonly onDidChangeTreeData: Event<TreeNode | undefined> = this.#onDidChangeTreeData.event;
-  readonly #live: LiveRuns;
+  readonly #onDidChangeTreeData = new EventEmitter<TreeNode | TreeNode[] | undefined>();
+  readonly onDidChangeTreeData: Event<TreeNode | TreeNode[] | undefined> = this.#onDidChangeTreeData.event;
+  readonly #live: LiveRuns<RunNode>;
+  /** Ids of the nodes whose children are on screen (VS Code asked for them and they were not collapsed since). */
+  readonly #expanded = new Set<string>();
   readonly #disposables: Disposable[];
   /** Tenant nodes by id; kept across re-renders so their loaded pages survive. */
   #tenants = new Map<string, TenantNode>();
   #backend: string | undefined;
 
-  constructor(daemon: DaemonApi, settings: Settings, queries: RunQueryStore) {
+  constructor(daemon: DaemonApi, settings: Settings, queries: RunQueryStore, subscriptions: DaemonLiveSubscriptions) {
     this.daemon = daemon;
     this.settings = settings;
     this.queries = queries;
@@ -45,18 +51,33 @@ export class ExperimentsTree implements TreeDataProvider<TreeNode>, TreeContext,
       // Several runs selected at once are what "compare" (and bulk archive / mark) act on.
       canSelectMany: true,
     });
-    const view = this.view;
-    this.#live = new LiveRuns({
-      daemon,
-      changed: (node) => this.changed(node),
-      get visible() {
-        return view.visible;
+    this.#live = new LiveRuns<RunNode>({
+      acquire: (tenant, runId) => subscriptions.acquire(tenant, runId),
+      read: (tenant, runId) => daemon.request(Runs.get, { tenant, runId }),
+      get ready() {
+        return daemon.state === 'running';
       },
+      apply: (node, run) => node.experiment.updated(run),
+      // A run that left the view (archived elsewhere, hidden) needs its experiment re-rendered.
+      changed: (nodes) => this.changed([...new Set(nodes.map((n) => (n.experiment.find(n.run.id) === n ? n : n.experiment)))]),
     });
+    this.#live.setActive(this.view.visible);
     this.#disposables = [
       this.view,
-      this.#live,
+      { dispose: () => this.#live.dispose() },
       this.#onDidChangeTreeData,
+      daemon.onNotification(Live.frame, ({ frames }) => this.#live.onFrames(frames)),
+      daemon.onNotification(Live.treeChanged, ({ changes }) => this.#onTreeChanged(changes)),
+      subscriptions.onDidResubscribe(() => this.#live.resubscribed()),
+      this.view.onDidChangeVisibility(({ visible }) => this.#live.setActive(visible)),
+      this.view.onDidExpandElement(({ element }) => {
+        this.#expanded.add(element.id);
+        for (const run of runNodesUnder(element)) this.watchRun(run);
+      }),
+      this.view.onDidCollapseElement(({ element }) => {
+        this.#expanded.delete(element.id);
+        for (const run of runNodesUnder(element)) this.#live.unwatch(run);
+      }),
       daemon.onDidChangeState((state) => {
         // A (re)started daemon may hold different data (another backend, a crash-restart): reload.
         if (state === 'running') this.refresh();
@@ -77,14 +98,16 @@ export class ExperimentsTree implements TreeDataProvider<TreeNode>, TreeContext,
   }
 
   getChildren(node?: TreeNode): Promise<TreeNode[]> {
-    return node === undefined ? this.#roots() : node.children();
+    if (node === undefined) return this.#roots();
+    this.#expanded.add(node.id);
+    return node.children();
   }
 
   getParent(node: TreeNode): TreeNode | undefined {
     return node.parent;
   }
 
-  changed(node?: TreeNode): void {
+  changed(node?: TreeNode | TreeNode[]): void {
     this.#onDidChangeTreeData.fire(node);
   }
 
@@ -98,12 +121,17 @@ export class ExperimentsTree implements TreeDataProvider<TreeNode>, TreeContext,
     this.changed(node);
   }
 
+  /** Follows a run node live while it is on screen: its experiment and tenant are expanded. */
   watchRun(node: TreeNode): void {
-    if (node instanceof RunNode) this.#live.watch(node);
+    if (!(node instanceof RunNode)) return;
+    const experiment = node.experiment;
+    const onScreen = this.#expanded.has(experiment.id) && (experiment.parent === undefined || this.#expanded.has(experiment.parent.id));
+    if (onScreen) this.#live.watch(node);
+    else this.#live.unwatch(node);
   }
 
   unwatchRun(node: TreeNode): void {
-    this.#live.unwatch(node);
+    if (node instanceof RunNode) this.#live.unwatch(node);
   }
 
   tenantNode(tenant: string): TenantNode | undefined {
@@ -186,6 +214,54 @@ export class ExperimentsTree implements TreeDataProvider<TreeNode>, TreeContext,
     return nodes;
   }
 
+  /**
+   * Experiments and runs created or changed through the daemon by anyone (a script, a notebook,
+   * a command of this window): reload the lists that show them. A list not loaded yet loads
+   * fresh when expanded, and an item this window already shows (it created it) needs nothing.
+   */
+  #onTreeChanged(changes: TreeChange[]): void {
+    let root = false;
+    const reload = new Set<TreeNode>();
+    for (const change of changes) {
+      const tenant = this.#tenants.get(change.tenant);
+      if (tenant === undefined) {
+        // A tenant new to the sidebar (found through its tags) appears at the root.
+        root = true;
+        continue;
+      }
+      if (!tenant.experiments.loaded) continue;
+      const experiment = change.experimentId !== undefined ? tenant.find(change.experimentId) : undefined;
+      if (change.kind === 'experiments') {
+        if (change.created && experiment !== undefined) continue;
+        reload.add(tenant);
+        // The welcome view stands in for a tenant with no experiments: the root must re-render.
+        if (tenant.experiments.items.length === 0) root = true;
+        continue;
+      }
+      const owner = experiment ?? this.#experimentShowing(tenant, change.runId);
+      if (owner === undefined) {
+        // A run of an experiment this window does not list yet: the experiment itself is new.
+        if (change.created && change.experimentId !== undefined) reload.add(tenant);
+        continue;
+      }
+      if (!owner.runs.loaded) continue;
+      if (change.created && change.runId !== undefined && owner.find(change.runId) !== undefined) continue;
+      reload.add(owner);
+    }
+    for (const node of reload) node.reset();
+    if (root) this.changed();
+    else if (reload.size > 0) this.changed([...reload]);
+  }
+
+  #experimentShowing(tenant: TenantNode, runId: string | undefined): ExperimentNode | undefined {
+    if (runId === undefined) return undefined;
+    for (const e of tenant.experiments.items) {
+      const node = tenant.find(e.id);
+      if (node?.find(runId) !== undefined) return node;
+    }
+    return undefined;
+  }
+
   #onSettingsChanged({ previous, current }: SettingsChange): void {
     if (previous.showArchived !== current.showArchived || previous.pageSize !== current.pageSize) {
       this.refresh();
@@ -204,4 +280,15 @@ export class ExperimentsTree implements TreeDataProvider<TreeNode>, TreeContext,
       // Revealing is a courtesy; a node VS Code has not rendered yet cannot be revealed.
     }
   }
+}
+
+/** The loaded run nodes below a tenant or an experiment. */
+function runNodesUnder(node: TreeNode): RunNode[] {
+  const experiments =
+    node instanceof TenantNode
+      ? node.experiments.items.map((e) => node.find(e.id)).filter((e) => e !== undefined)
+      : node instanceof ExperimentNode
+        ? [node]
+        : [];
+  return experiments.flatMap((e) => e.runs.items.map((r) => e.find(r.id)).filter((r) => r !== undefined));
 }

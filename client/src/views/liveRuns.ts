@@ -1,95 +1,258 @@
 /**
- * Keeps running runs in the tree current: every few seconds, while the sidebar is visible, the
- * runs shown as running are re-read (a bounded number per tick, one tick at a time), so the
- * spinner stops when training ends, the duration grows and new metric values appear.
+ * Keeps the running runs the tree shows current from the daemon's live frames (issue 5: "runs in
+ * the tree update their status and latest metrics live"), instead of re-reading them on a timer.
  *
- * This polls because the protocol has no run-status notification yet; when the daemon pushes
- * status changes, `update()` is what a notification handler would call.
+ * The tree tells it which run nodes are on screen ({@link LiveRuns.watch} for a node whose
+ * experiment is expanded, {@link LiveRuns.unwatch} when it is collapsed or gone, and
+ * {@link LiveRuns.setActive} with the sidebar's visibility). For each watched run that is running
+ * or scheduled it holds a live subscription (the shared, counted {@link LiveSubscriptions}); a
+ * frame's points change the latest metric values, its status ends the run (icon, end time,
+ * duration). A run that ended is released and read once more, so the final state is the
+ * daemon's, not a guess; a run is also read once just after its subscription started, since
+ * whatever happened between listing it and subscribing (it may even have finished) was in no frame.
+ *
+ * The tree is told at a calm rate: changed nodes are collected and handed over at most every
+ * REFRESH_MS. Between frames, a running run's duration still grows, so its node is re-rendered
+ * (no request) every TICK_MS.
+ *
+ * Pure: no `vscode` import; the daemon and the tree are reached through {@link LiveRunsHost}.
  */
-import type { Disposable } from 'vscode';
-import { Runs } from '../../../protocol/src/index.ts';
-import type { RunView } from '../../../protocol/src/index.ts';
-import type { DaemonApi } from '../daemon/daemonClient.ts';
+import type { LiveFrame, RunView } from '../../../protocol/src/index.ts';
+import type { Release } from '../daemon/liveSubscriptions.ts';
 import { daemonErrorCode } from '../util/errors.ts';
-import type { TreeNode } from './nodes/base.ts';
-import { isLive } from './nodes/runNode.ts';
-import type { RunNode } from './nodes/runNode.ts';
+import { Coalescer, applyFrame, isLiveStatus, realSchedule } from './liveRunState.ts';
+import type { MetricCursors, Schedule } from './liveRunState.ts';
 
-const INTERVAL_MS = 5000;
-/** Runs re-read per tick; the rest wait for the next one (oldest-read first). */
-const PER_TICK = 20;
+/** At most two tree refreshes per second, however fast frames come (the daemon sends up to 20). */
+export const REFRESH_MS = 500;
+/** How often a running run's node is re-rendered so its duration grows. */
+export const TICK_MS = 5000;
+/**
+ * Ticks between two re-reads of a run that has no stream: the daemon refused its subscription
+ * (e.g. more than LIVE_MAX_RUNS runs subscribed in this session, or a transient error). Only
+ * those runs are polled, slowly, and each poll tries to subscribe again.
+ */
+export const FALLBACK_TICKS = 3;
+/**
+ * Runs the tree streams at most. The daemon allows LIVE_MAX_RUNS (100) per session, shared with
+ * the Live panel and the notebook outputs; a tree showing hundreds of running runs must not take
+ * them all. Runs beyond this are read on the fallback poll instead.
+ */
+export const TREE_MAX_STREAMS = 50;
 
-export interface LiveRunsHost {
-  readonly daemon: DaemonApi;
-  /** The sidebar is on screen; polling a hidden tree wastes the daemon's time. */
-  readonly visible: boolean;
-  changed(node: TreeNode): void;
+/** What the tracker needs of a run node: the tree's own RunNode has these. */
+export interface LiveRunNode {
+  readonly id: string;
+  readonly tenant: string;
+  readonly run: RunView;
 }
 
-export class LiveRuns implements Disposable {
-  readonly #host: LiveRunsHost;
-  /** Watched run nodes by tree id, in the order they were last read. */
-  readonly #runs = new Map<string, RunNode>();
-  readonly #timer: NodeJS.Timeout;
-  #ticking = false;
+export interface LiveRunsHost<N extends LiveRunNode> {
+  /** Holds a run's live frames (`LiveSubscriptions.acquire`); rejects when the daemon refuses. */
+  acquire(tenant: string, runId: string): Promise<Release>;
+  /** Reads a run (`Runs.get`). */
+  read(tenant: string, runId: string): Promise<RunView>;
+  /** Whether the daemon is running (no reads are tried otherwise). */
+  readonly ready: boolean;
+  /** Stores a run's new state in its node (and wherever the tree keeps the run). */
+  apply(node: N, run: RunView): void;
+  /** Tells the tree these nodes changed; each re-renders with its expanded children. */
+  changed(nodes: N[]): void;
+  onError?(message: string): void;
+}
 
-  constructor(host: LiveRunsHost) {
+export interface LiveRunsOptions {
+  refreshMs?: number;
+  tickMs?: number;
+  maxStreams?: number;
+  schedule?: Schedule;
+  now?: () => number;
+}
+
+type Mode = 'parked' | 'subscribing' | 'live' | 'fallback';
+
+interface Watch<N> {
+  node: N;
+  readonly key: string;
+  cursors: MetricCursors;
+  mode: Mode;
+  release: Release | undefined;
+}
+
+const keyOf = (tenant: string, runId: string): string => `${tenant}\u0000${runId}`;
+
+export class LiveRuns<N extends LiveRunNode> {
+  readonly #host: LiveRunsHost<N>;
+  readonly #watches = new Map<string, Watch<N>>();
+  readonly #refresh: Coalescer<N>;
+  readonly #schedule: Schedule;
+  readonly #tickMs: number;
+  readonly #maxStreams: number;
+  #ticker: { cancel(): void } | undefined;
+  #ticks = 0;
+  #active = true;
+  #disposed = false;
+
+  constructor(host: LiveRunsHost<N>, options: LiveRunsOptions = {}) {
     this.#host = host;
-    this.#timer = setInterval(() => void this.#tick(), INTERVAL_MS);
+    this.#schedule = options.schedule ?? realSchedule;
+    this.#tickMs = options.tickMs ?? TICK_MS;
+    this.#maxStreams = options.maxStreams ?? TREE_MAX_STREAMS;
+    this.#refresh = new Coalescer((nodes) => host.changed(nodes), options.refreshMs ?? REFRESH_MS, this.#schedule, options.now);
   }
 
-  get size(): number {
-    return this.#runs.size;
+  /** Watched runs and how each gets its updates, for diagnostics and tests. */
+  get watched(): { tenant: string; runId: string; mode: Mode }[] {
+    return [...this.#watches.values()].map((w) => ({ tenant: w.node.tenant, runId: w.node.run.id, mode: w.mode }));
   }
 
-  /** Watches the node while its run is running or scheduled; forgets it otherwise. */
-  watch(node: RunNode): void {
-    if (isLive(node.run.status) && node.run.lifecycleStage === 'active') {
-      if (!this.#runs.has(node.id)) this.#runs.set(node.id, node);
-    } else {
-      this.#runs.delete(node.id);
+  /** Follows the node's run while it is running or scheduled (and not archived); forgets it otherwise. */
+  watch(node: N): void {
+    if (this.#disposed) return;
+    const key = keyOf(node.tenant, node.run.id);
+    if (!isLiveStatus(node.run.status) || node.run.lifecycleStage !== 'active') {
+      this.#stop(key);
+      return;
+    }
+    const existing = this.#watches.get(key);
+    if (existing !== undefined) {
+      existing.node = node;
+      return;
+    }
+    const w: Watch<N> = { node, key, cursors: new Map(), mode: 'parked', release: undefined };
+    this.#watches.set(key, w);
+    if (this.#active) this.#subscribe(w);
+    this.#ensureTicker();
+  }
+
+  /** Stops following the node's run (collapsed, gone from the tree). */
+  unwatch(node: LiveRunNode): void {
+    this.#stop(keyOf(node.tenant, node.run.id));
+    this.#refresh.delete(node as N);
+  }
+
+  /**
+   * The sidebar was hidden (false) or shown again (true). Hidden, every subscription is given up
+   * (nobody sees the runs); shown again, they are taken up again and each run is read once.
+   */
+  setActive(active: boolean): void {
+    if (this.#disposed || active === this.#active) return;
+    this.#active = active;
+    for (const w of this.#watches.values()) {
+      if (active) {
+        this.#subscribe(w);
+      } else {
+        w.release?.();
+        w.release = undefined;
+        w.mode = 'parked';
+      }
+    }
+    if (active) this.#ensureTicker();
+  }
+
+  /** The frames of one `Live.frame` notification (they name runs of any holder; others are ignored). */
+  onFrames(frames: readonly LiveFrame[]): void {
+    for (const frame of frames) {
+      const w = this.#watches.get(keyOf(frame.tenant, frame.runId));
+      if (w === undefined || w.mode === 'parked') continue;
+      const before = w.node.run;
+      const next = applyFrame(before, frame, w.cursors);
+      if (next === before) continue;
+      const node = w.node;
+      // Applying may unwatch the node (it ended): queue the refresh after that.
+      this.#host.apply(node, next);
+      this.#refresh.add(node);
+      if (!isLiveStatus(next.status)) {
+        this.#stop(w.key);
+        void this.#reread(node);
+      }
     }
   }
 
-  unwatch(node: TreeNode): void {
-    this.#runs.delete(node.id);
-  }
-
-  /** Applies a run's new state to its node (from a poll, or later from a daemon notification). */
-  update(node: RunNode, run: RunView): void {
-    node.experiment.updated(run);
-    this.watch(node);
-    this.#host.changed(node);
+  /** The daemon subscribed the held runs again (restart, overflow): read them, frames were missed. */
+  resubscribed(): void {
+    for (const w of this.#watches.values()) if (w.mode === 'live') void this.#reread(w.node);
   }
 
   dispose(): void {
-    clearInterval(this.#timer);
-    this.#runs.clear();
+    this.#disposed = true;
+    for (const key of [...this.#watches.keys()]) this.#stop(key);
+    this.#ticker?.cancel();
+    this.#ticker = undefined;
+    this.#refresh.dispose();
   }
 
-  async #tick(): Promise<void> {
-    if (this.#ticking || this.#runs.size === 0 || !this.#host.visible || this.#host.daemon.state !== 'running') return;
-    this.#ticking = true;
-    try {
-      const batch = [...this.#runs.values()].slice(0, PER_TICK);
-      await Promise.all(batch.map((node) => this.#refresh(node)));
-    } finally {
-      this.#ticking = false;
+  #subscribe(w: Watch<N>): void {
+    let streams = 0;
+    for (const other of this.#watches.values()) if (other !== w && (other.mode === 'live' || other.mode === 'subscribing')) streams++;
+    if (streams >= this.#maxStreams) {
+      w.mode = 'fallback';
+      return;
     }
+    w.mode = 'subscribing';
+    const { tenant } = w.node;
+    const runId = w.node.run.id;
+    this.#host.acquire(tenant, runId).then(
+      (release) => {
+        if (this.#watches.get(w.key) !== w || w.mode !== 'subscribing') {
+          release();
+          return;
+        }
+        w.release = release;
+        w.mode = 'live';
+        void this.#reread(w.node);
+      },
+      (error: unknown) => {
+        if (this.#watches.get(w.key) !== w || w.mode !== 'subscribing') return;
+        w.mode = 'fallback';
+        this.#host.onError?.(`run ${runId} is re-read every ${(FALLBACK_TICKS * this.#tickMs) / 1000} s: ${error instanceof Error ? error.message : String(error)}`);
+      },
+    );
   }
 
-  async #refresh(node: RunNode): Promise<void> {
-    // Move to the back of the queue, so more than PER_TICK running runs all get their turn.
-    this.#runs.delete(node.id);
-    this.#runs.set(node.id, node);
+  #stop(key: string): void {
+    const w = this.#watches.get(key);
+    if (w === undefined) return;
+    this.#watches.delete(key);
+    w.mode = 'parked';
+    w.release?.();
+    w.release = undefined;
+  }
+
+  async #reread(node: N): Promise<void> {
+    if (!this.#host.ready || this.#disposed) return;
+    let run: RunView;
     try {
-      const run = await this.#host.daemon.request(Runs.get, { tenant: node.tenant, runId: node.run.id });
-      this.update(node, run);
+      run = await this.#host.read(node.tenant, node.run.id);
     } catch (error) {
-      // A run deleted elsewhere stops being watched; other failures are retried next tick.
-      if (daemonErrorCode(error) === 'not_found') this.#runs.delete(node.id);
-      // Still refresh the node: a running run's duration grows even without a new answer.
-      this.#host.changed(node);
+      // A run deleted elsewhere is no longer followed; other failures wait for the next frame or tick.
+      if (daemonErrorCode(error) === 'not_found') this.#stop(keyOf(node.tenant, node.run.id));
+      return;
+    }
+    if (this.#disposed) return;
+    this.#host.apply(node, run);
+    this.#refresh.add(node);
+  }
+
+  #ensureTicker(): void {
+    if (this.#ticker !== undefined || this.#disposed || !this.#active || this.#watches.size === 0) return;
+    this.#ticker = this.#schedule(() => {
+      this.#ticker = undefined;
+      this.#tick();
+      this.#ensureTicker();
+    }, this.#tickMs);
+  }
+
+  #tick(): void {
+    this.#ticks++;
+    const poll = this.#ticks % FALLBACK_TICKS === 0;
+    for (const w of [...this.#watches.values()]) {
+      if (w.mode === 'fallback' && poll) {
+        void this.#reread(w.node);
+        this.#subscribe(w);
+      } else if (w.node.run.status === 'running') {
+        this.#refresh.add(w.node);
+      }
     }
   }
 }

@@ -18,6 +18,7 @@
  * run id of another tenant never matches.
  */
 import type { LiveEndReason, LiveFrame, LivePoint, LiveStatus } from '../../../protocol/src/index.ts';
+import { ChangeFeed } from './change-feed.ts';
 
 /** What the hub needs from a write: MLflow's metric point (the tracking layer's `Metric`). */
 export interface PublishedMetric {
@@ -241,6 +242,8 @@ export class Subscriber {
 }
 
 export class MetricHub {
+  /** Experiments and runs created or changed, for the editor's tree (not per-run subscriptions). */
+  readonly changes = new ChangeFeed();
   readonly intervalMs: number;
   readonly maxPending: number;
   /** (tenant, run) → its subscribers; entries go when the last subscriber leaves. */
@@ -300,6 +303,7 @@ export class MetricHub {
   /** Ends every subscriber quietly (daemon shutdown). */
   close(): void {
     for (const s of [...this.subscribers]) s.close();
+    this.changes.close();
   }
 
   /** @internal */

@@ -9,7 +9,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 
@@ -78,6 +78,19 @@ export function ensureVsix(): string {
   return join(ROOT, `${m.name}-${m.version}.vsix`);
 }
 
+/** Packs an extension folder into a VSIX under `temp` with vsce (a copy, so the folder stays clean). */
+function packFolder(folder: string, temp: string): string {
+  const name = basename(folder);
+  const staging = join(temp, `pack-${name}`);
+  const out = join(temp, `${name}.vsix`);
+  cpSync(folder, staging, { recursive: true });
+  const vsce = join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
+  const args = [vsce, 'package', '--no-dependencies', '--skip-license', '--allow-missing-repository', '--out', out];
+  const result = spawnSync(scriptNode(), args, { cwd: staging, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`packing ${folder} failed:\n${result.stdout}${result.stderr}`);
+  return out;
+}
+
 /** A cross-process lock (a directory, created atomically); a lock older than 10 minutes is stale. */
 function lockSync(path: string, timeoutMs = 600_000): () => void {
   mkdirSync(join(path, '..'), { recursive: true });
@@ -101,6 +114,11 @@ export interface EditorOptions {
   workspace?: string;
   /** VSIX to install; default the project's, packaged when older than its sources. */
   vsix?: string;
+  /**
+   * Extension folders installed beside MATIH (test-only stand-ins such as
+   * `test/e2e/fixtures/kernel-extension`), each packed into a throw-away VSIX first.
+   */
+  extensions?: string[];
   /** User settings on top of the test defaults (no welcome page, no telemetry, no AI features). */
   settings?: Record<string, unknown>;
   /** Extra environment for code-server and so the extension host. */
@@ -217,6 +235,7 @@ export async function startEditor(options: EditorOptions = {}): Promise<Editor> 
     return result.stdout;
   };
   cli(['--install-extension', vsix, '--force']);
+  for (const folder of options.extensions ?? []) cli(['--install-extension', packFolder(folder, temp), '--force']);
   const installed = cli(['--list-extensions', '--show-versions']).split('\n').map((l) => l.trim()).filter(Boolean);
   lap('install');
 

@@ -2,11 +2,14 @@
  * The notebook renderer for `application/vnd.matih.live+json` (the output of `matih.live()`): a
  * canvas line chart of the run's metrics that keeps redrawing while the cell trains. Data comes
  * from the extension over the renderer messaging channel (`requiresMessaging: "always"`): the
- * history once, then live points. Everything is drawn on the canvas or set with `textContent`.
+ * history once, then live points. The output's JSON and every message are validated on arrival
+ * (protocol/src/notebook-renderer.ts); everything is drawn on the canvas or set with `textContent`.
  */
+import './zodSetup.ts';
 import { boundsOf, formatTick, latest, niceTicks, PALETTE, polyline, SeriesStore } from './chart.ts';
 import type { Rect } from './chart.ts';
-import type { ExtensionToRenderer, LiveOutput, RendererToExtension } from './messages.ts';
+import { ExtensionToRenderer, LiveOutput } from './messages.ts';
+import type { RendererToExtension } from './messages.ts';
 
 /** The part of VS Code's renderer API (`vscode-notebook-renderer`) this renderer uses. */
 interface OutputItem {
@@ -181,9 +184,12 @@ function line(ctx: CanvasRenderingContext2D, x1: number, y1: number, x2: number,
   ctx.stroke();
 }
 
-function isLiveOutput(v: unknown): v is LiveOutput {
-  const o = v as Partial<LiveOutput> | null;
-  return typeof o === 'object' && o !== null && typeof o.run_id === 'string' && o.run_id !== '' && typeof o.tenant === 'string';
+function safeJson(item: OutputItem): unknown {
+  try {
+    return item.json();
+  } catch {
+    return undefined;
+  }
 }
 
 export function activate(context: RendererContext): RendererApi {
@@ -191,7 +197,12 @@ export function activate(context: RendererContext): RendererApi {
   const post = (message: RendererToExtension): void => context.postMessage?.(message);
 
   context.onDidReceiveMessage?.((raw) => {
-    const message = raw as ExtensionToRenderer;
+    const parsed = ExtensionToRenderer.safeParse(raw);
+    if (!parsed.success) {
+      console.warn(`MATIH live renderer: ignored a malformed message: ${parsed.error.issues[0]?.message ?? ''}`);
+      return;
+    }
+    const message = parsed.data;
     switch (message.type) {
       case 'history': {
         const view = views.get(message.outputId);
@@ -228,11 +239,12 @@ export function activate(context: RendererContext): RendererApi {
   return {
     renderOutputItem(item, element) {
       dispose(item.id);
-      const data = item.json();
-      if (!isLiveOutput(data)) {
-        element.textContent = 'This MATIH live output is malformed.';
+      const parsed = LiveOutput.safeParse(safeJson(item));
+      if (!parsed.success) {
+        element.textContent = `This MATIH live output is malformed: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'output'}: ${i.message}`).join('; ')}`;
         return;
       }
+      const data = parsed.data;
       const view = new LiveView(element, data);
       views.set(item.id, view);
       if (context.postMessage === undefined) {

@@ -1,30 +1,14 @@
 /**
- * Messages between the notebook renderer (in the notebook's webview) and the extension
- * (`client/src/notebooks/liveRendererMessaging.ts`, which keeps a structural copy: the two
- * projects cannot import each other). Tokens never cross this channel.
+ * What the renderer exchanges with the extension: the schemas and types of
+ * `protocol/src/notebook-renderer.ts` (shared with `client/src/notebooks/liveRendererMessaging.ts`),
+ * under the names the renderer uses. Imported from that file directly, not protocol's index, so
+ * the renderer's bundle holds only these schemas.
  */
-
-/** The cell output `matih.live()` produces (MIME type {@link LIVE_MIME_TYPE}). */
-export interface LiveOutput {
-  run_id: string;
-  tenant: string;
-  /** The daemon's base URL, for telling the user which daemon the run belongs to. */
-  url: string;
-}
-
-export const LIVE_MIME_TYPE = 'application/vnd.matih.live+json';
-export const RENDERER_ID = 'matih.live-renderer';
-
-/** One point: [step, value (null for NaN), epoch ms]. */
-export type PointTuple = [number, number | null, number];
-
-export type RendererToExtension =
-  | { type: 'watch'; outputId: string; runId: string; tenant: string }
-  | { type: 'unwatch'; outputId: string };
-
-export type ExtensionToRenderer =
-  /** The whole history of a watched run (also after the daemon restarted the subscription). */
-  | { type: 'history'; outputId: string; runId: string; series: { key: string; points: PointTuple[] }[]; status: string }
-  /** New points of a run, for every output that shows it. */
-  | { type: 'points'; runId: string; tenant: string; series: { key: string; points: PointTuple[] }[]; status?: string }
-  | { type: 'error'; outputId: string; message: string };
+export {
+  LIVE_OUTPUT_MIME as LIVE_MIME_TYPE,
+  LIVE_RENDERER_ID as RENDERER_ID,
+  LiveExtensionToRenderer as ExtensionToRenderer,
+  LiveOutput,
+  LiveRendererToExtension as RendererToExtension,
+} from '../../../protocol/src/notebook-renderer.ts';
+export type { LiveRendererPoint as PointTuple } from '../../../protocol/src/notebook-renderer.ts';

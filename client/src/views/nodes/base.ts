@@ -15,7 +15,7 @@ export interface TreeContext {
   readonly queries: RunQueryStore;
   /** Tells VS Code that `node` (or, without one, the whole tree) changed. */
   changed(node?: TreeNode): void;
-  /** Runs that are running are re-read periodically; nodes report theirs here. */
+  /** Running runs on screen follow the daemon's live frames; run nodes report themselves here. */
   watchRun(node: TreeNode & { readonly run: { readonly status: string } }): void;
   unwatchRun(node: TreeNode): void;
 }

@@ -69,4 +69,10 @@ export function registerLiveRequests(requests: Requests, session: DaemonSession,
     subscriber?.unwatch(p.tenant, p.runIds);
     return null;
   });
+
+  // The tree needs to hear of every tenant's new experiments and runs, subscribed or not; the
+  // feed already coalesces, so one notification per window at most.
+  hub.changes.subscribe((changes) => {
+    void connection.sendNotification(Live.treeChanged.method, { changes }).catch(() => {});
+  });
 }

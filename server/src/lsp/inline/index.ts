@@ -2,7 +2,8 @@
  * Inline metrics beside the code (DESIGN §9): standard `textDocument/codeLens` and
  * `textDocument/hover` for the Python files and notebook cells the extension syncs. Above each
  * metric call (scan.ts) a lens shows the latest value, the step and a sparkline of the active run
- * (metrics-source.ts) and opens the Live panel when clicked; hovering a key shows a larger chart.
+ * (metrics-source.ts) and opens the Live panel when clicked; hovering a key shows a chart of the
+ * whole history (an SVG image, chart-svg.ts).
  *
  * Live: the runs the open documents show are watched on the session's MetricHub; their points
  * invalidate the cached series and ask the editor for new lenses through
@@ -171,10 +172,10 @@ export function registerInline(
             lenses.push({ range, command: { title: `${key} ${INLINE_NO_RUN}`, command: '' } });
             continue;
           }
-          const points = await cache.points(tenant, scope, run.runId, key);
+          const series = await cache.series(tenant, scope, run.runId, key);
           lenses.push({
             range,
-            command: { title: lensTitle(key, points), command: INLINE_OPEN_LIVE_COMMAND, arguments: [run.runId, tenant] },
+            command: { title: lensTitle(key, series.recent), command: INLINE_OPEN_LIVE_COMMAND, arguments: [run.runId, tenant] },
           });
         }
       }
@@ -193,8 +194,8 @@ export function registerInline(
     if (!ref) return null;
     try {
       const { tenant, scope, run } = await resolve(metricKeys(found));
-      const points = run ? await cache.points(tenant, scope, run.runId, ref.key) : [];
-      return { contents: { kind: 'markdown', value: hoverMarkdown(ref.key, tenant, run, points) }, range: ref.range };
+      const series = run ? await cache.series(tenant, scope, run.runId, ref.key) : undefined;
+      return { contents: { kind: 'markdown', value: hoverMarkdown(ref.key, tenant, run, series) }, range: ref.range };
     } catch (err) {
       log(`inline metrics hover failed: ${err instanceof Error ? err.message : String(err)}`);
       return null;

@@ -1,11 +1,11 @@
 /**
  * Where the inline lens gets its numbers: the "active run" for a set of keys and the recent
- * points of each key, read through the tenant scope (so another tenant's runs are never seen)
+ * history of each key, read through the tenant scope (so another tenant's runs are never seen)
  * and cached briefly. The active run is the most recently started RUNNING run that has logged
  * any of the keys, else the most recently started run that has (finished or not).
  */
 import type { Page, Experiment, Metric, MetricHistoryInput, Run, SearchExperimentsInput, SearchRunsInput } from '../../tracking/types.ts';
-import { type SeriesPoint, byStep, HOVER_POINTS } from './render.ts';
+import { type SeriesPoint, type SeriesView, byStep, summarize } from './render.ts';
 
 /** The part of a TenantScope this needs. */
 export interface InlineScope {
@@ -47,8 +47,11 @@ export async function findActiveRun(scope: InlineScope, keys: readonly string[])
     : undefined;
 }
 
-/** The last {@link HOVER_POINTS} points of a key, ordered by step. */
-export async function recentPoints(scope: InlineScope, runId: string, key: string): Promise<SeriesPoint[]> {
+/**
+ * A key's history, ordered by step and summarized: the recent points for the lens, the whole
+ * history downsampled for the hover's chart. Only the summary is cached, never every point.
+ */
+export async function readSeries(scope: InlineScope, runId: string, key: string): Promise<SeriesView> {
   const all: SeriesPoint[] = [];
   let pageToken: string | undefined;
   for (let i = 0; i < MAX_PAGES; i++) {
@@ -57,7 +60,7 @@ export async function recentPoints(scope: InlineScope, runId: string, key: strin
     pageToken = page.nextPageToken;
     if (!pageToken) break;
   }
-  return byStep(all).slice(-HOVER_POINTS);
+  return summarize(byStep(all));
 }
 
 interface Cached<T> {
@@ -72,7 +75,7 @@ interface Cached<T> {
 export class InlineCache {
   private readonly now: () => number;
   private readonly runs = new Map<string, Cached<ActiveRun | undefined>>();
-  private readonly series = new Map<string, Cached<SeriesPoint[]>>();
+  private readonly views = new Map<string, Cached<SeriesView>>();
 
   constructor(now: () => number = Date.now) {
     this.now = now;
@@ -88,26 +91,26 @@ export class InlineCache {
     return value;
   }
 
-  points(tenant: string, scope: InlineScope, runId: string, key: string): Promise<SeriesPoint[]> {
+  series(tenant: string, scope: InlineScope, runId: string, key: string): Promise<SeriesView> {
     const k = `${tenant}\0${runId}\0${key}`;
-    const hit = this.series.get(k);
+    const hit = this.views.get(k);
     if (hit) return hit.value;
-    const value = recentPoints(scope, runId, key);
-    this.series.set(k, { at: this.now(), value });
-    value.catch(() => this.series.delete(k));
-    if (this.series.size > 2000) this.series.delete(this.series.keys().next().value!);
+    const value = readSeries(scope, runId, key);
+    this.views.set(k, { at: this.now(), value });
+    value.catch(() => this.views.delete(k));
+    if (this.views.size > 2000) this.views.delete(this.views.keys().next().value!);
     return value;
   }
 
   /** New points or a status change for a run: its series are re-read, and which run is active is decided again. */
   invalidateRun(tenant: string, runId: string): void {
     const prefix = `${tenant}\0${runId}\0`;
-    for (const k of [...this.series.keys()]) if (k.startsWith(prefix)) this.series.delete(k);
+    for (const k of [...this.views.keys()]) if (k.startsWith(prefix)) this.views.delete(k);
     this.runs.clear();
   }
 
   clear(): void {
     this.runs.clear();
-    this.series.clear();
+    this.views.clear();
   }
 }

@@ -1,7 +1,11 @@
 /**
- * Text for the inline lens and hover: unicode sparklines, compact numbers, the lens title and
- * the hover markdown. Pure.
+ * Text for the inline lens and hover: unicode sparklines, the lens title and the hover markdown
+ * with its chart (chart-svg.ts). Pure.
  */
+import { type ChartPoint, chartSvg, downsample, svgDataUri } from './chart-svg.ts';
+import { formatValue } from './format.ts';
+
+export { formatValue };
 
 export interface SeriesPoint {
   step: number;
@@ -10,23 +14,23 @@ export interface SeriesPoint {
   timestamp: number;
 }
 
+/** What the lens and the hover need of one key's history, kept instead of every point. */
+export interface SeriesView {
+  /** Points the run logged for the key. */
+  count: number;
+  /** The last {@link LENS_POINTS}, for the lens's sparkline. */
+  recent: SeriesPoint[];
+  /** The whole history, downsampled for the hover's chart. */
+  chart: ChartPoint[];
+  /** Smallest and largest finite value, null when there is none. */
+  min: number | null;
+  max: number | null;
+}
+
 const BLOCKS = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
-/** Eighths of a cell, for the multi-row chart (index 0 = empty). */
-const EIGHTHS = [' ', '▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
 /** Points in the lens's sparkline. */
 export const LENS_POINTS = 16;
-/** Columns and rows of the hover chart. */
-export const HOVER_POINTS = 48;
-export const HOVER_ROWS = 5;
-
-/** A value as the lens shows it: integers as is, otherwise four significant digits. */
-export function formatValue(value: number | null): string {
-  if (value === null || Number.isNaN(value)) return 'NaN';
-  if (!Number.isFinite(value)) return value > 0 ? '∞' : '-∞';
-  if (Number.isInteger(value) && Math.abs(value) < 1e9) return String(value);
-  return String(Number(value.toPrecision(4)));
-}
 
 function finite(values: readonly (number | null)[]): number[] {
   return values.filter((v): v is number => v !== null && Number.isFinite(v));
@@ -47,35 +51,34 @@ export function sparkline(values: readonly (number | null)[]): string {
     .join('');
 }
 
-/** A chart `rows` lines high, one column per value, in eighth-of-a-line steps; top row first. */
-export function blockChart(values: readonly (number | null)[], rows = HOVER_ROWS): string[] {
-  const ok = finite(values);
-  if (ok.length === 0) return [];
-  const min = Math.min(...ok);
-  const max = Math.max(...ok);
-  const levels = rows * 8;
-  // Every finite value gets at least one eighth, so the minimum stays visible.
-  const heights = values.map((v) => {
-    if (v === null || !Number.isFinite(v)) return 0;
-    return max === min ? Math.ceil(levels / 2) : 1 + Math.round(((v - min) / (max - min)) * (levels - 1));
-  });
-  const lines: string[] = [];
-  for (let r = rows - 1; r >= 0; r--) {
-    lines.push(heights.map((h) => EIGHTHS[Math.max(0, Math.min(8, h - r * 8))]).join(''));
-  }
-  return lines;
-}
-
 /** Points ordered as charts show them: by step, then time. */
 export function byStep(points: readonly SeriesPoint[]): SeriesPoint[] {
   return [...points].sort((a, b) => a.step - b.step || a.timestamp - b.timestamp);
 }
 
-/** `loss 0.2134 · step 41 · ▁▂▃▅▆▇`; `points` ordered by step. */
-export function lensTitle(key: string, points: readonly SeriesPoint[]): string {
-  const last = points[points.length - 1];
+/** The view of a history ordered by step (see {@link byStep}). */
+export function summarize(points: readonly SeriesPoint[]): SeriesView {
+  let min: number | null = null;
+  let max: number | null = null;
+  for (const p of points) {
+    if (p.value === null || !Number.isFinite(p.value)) continue;
+    if (min === null || p.value < min) min = p.value;
+    if (max === null || p.value > max) max = p.value;
+  }
+  return {
+    count: points.length,
+    recent: points.slice(-LENS_POINTS),
+    chart: downsample(points.map((p) => ({ step: p.step, value: p.value }))),
+    min,
+    max,
+  };
+}
+
+/** `loss 0.2134 · step 41 · ▁▂▃▅▆▇`; `recent` ordered by step. */
+export function lensTitle(key: string, recent: readonly SeriesPoint[]): string {
+  const last = recent[recent.length - 1];
   if (!last) return `${key} (no points yet)`;
-  const spark = sparkline(points.slice(-LENS_POINTS).map((p) => p.value));
+  const spark = sparkline(recent.slice(-LENS_POINTS).map((p) => p.value));
   return `${key} ${formatValue(last.value)} · step ${last.step}${spark ? ` · ${spark}` : ''}`;
 }
 
@@ -85,26 +88,37 @@ export interface HoverRun {
   status: string;
 }
 
-/** Markdown for the hover over a key: the run, a larger chart, min / max / last. */
-export function hoverMarkdown(key: string, tenant: string, run: HoverRun | undefined, points: readonly SeriesPoint[]): string {
+/**
+ * Markdown for the hover over a key: the run, a chart of the whole history (an SVG image built
+ * from numbers only; the key and run name stay in this text, escaped), then min / max / last.
+ */
+export function hoverMarkdown(key: string, tenant: string, run: HoverRun | undefined, series: SeriesView | undefined): string {
   if (!run) return `**${escapeMd(key)}** · no run of tenant \`${tenant}\` has logged it yet`;
-  const head = `**${escapeMd(key)}** · run \`${run.runName || run.runId}\` (${run.status.toLowerCase()}) · tenant \`${tenant}\``;
-  const last = points[points.length - 1];
-  if (!last) return `${head}\n\nNo points yet.`;
-  const shown = points.slice(-HOVER_POINTS);
-  const values = finite(points.map((p) => p.value));
-  const min = values.length ? formatValue(Math.min(...values)) : 'NaN';
-  const max = values.length ? formatValue(Math.max(...values)) : 'NaN';
-  const chart = blockChart(shown.map((p) => p.value));
-  const span = `steps ${shown[0]!.step}–${last.step}${shown.length < points.length ? ` (last ${shown.length} of ${points.length})` : ''}`;
+  const head = `**${escapeMd(key)}** · run ${codeSpan(run.runName || run.runId)} (${run.status.toLowerCase()}) · tenant \`${tenant}\``;
+  const last = series?.recent[series.recent.length - 1];
+  if (!series || !last) return `${head}\n\nNo points yet.`;
+  const first = series.chart[0]!;
+  const svg = chartSvg(series.chart);
+  const count = series.count === 1 ? '1 point' : `${series.count} points`;
   return [
     head,
     '',
-    '```text',
-    ...chart,
-    '```',
-    `min ${min} · max ${max} · last ${formatValue(last.value)} at step ${last.step} · ${span}`,
+    svg ? `![chart](${svgDataUri(svg)})` : 'Every value is NaN or infinite: nothing to draw.',
+    '',
+    `min ${formatValue(series.min)} · max ${formatValue(series.max)} · last ${formatValue(last.value)} at step ${last.step} · steps ${first.step}–${last.step} · ${count}`,
   ].join('\n');
+}
+
+/**
+ * `text` as an inline code span whatever it holds: a fence longer than any backtick run inside
+ * (CommonMark), padded when the text starts or ends with one, line breaks flattened.
+ */
+export function codeSpan(text: string): string {
+  const flat = text.replace(/[\r\n]+/g, ' ');
+  const longest = Math.max(0, ...(flat.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = flat.startsWith('`') || flat.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${flat}${pad}${fence}`;
 }
 
 function escapeMd(text: string): string {
