@@ -16,6 +16,12 @@ const MetricKey = z.string().min(1).max(250);
 export const SERIES_MAX_RUNS = 100;
 /** Metric keys one series request takes at most. */
 export const SERIES_MAX_KEYS = 100;
+/**
+ * Buckets one series request may ask for: runs × keys × width. Each bucket answers up to four
+ * points, so this bounds a response at about 8 million points; ask for fewer keys at a time
+ * beyond it.
+ */
+export const SERIES_MAX_BUCKETS = 2_000_000;
 /** Chart widths in pixels that a series request accepts. */
 export const SERIES_MIN_WIDTH = 16;
 export const SERIES_MAX_WIDTH = 4096;
@@ -66,7 +72,7 @@ export interface SeriesView {
   last: SeriesPoint | null;
 }
 
-/** The answer of `Runs.series`: one entry per (run, key) pair requested, runs outer, keys inner. */
+/** The answer of `Inspect.series`: one entry per (run, key) pair requested, runs outer, keys inner. */
 export interface RunsSeriesView {
   xAxis: SeriesXAxis;
   series: SeriesView[];

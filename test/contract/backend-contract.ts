@@ -11,6 +11,7 @@ import { after, before, describe } from 'node:test';
 import type { TrackingBackend } from '../../server/src/tracking/backend.ts';
 import { batchContract, metricContract } from './backend-contract-data.ts';
 import { experimentContract, runContract } from './backend-contract-lifecycle.ts';
+import { metricRangeContract } from './backend-contract-range.ts';
 import { searchExperimentsContract, searchRunsContract } from './backend-contract-search.ts';
 import type { ContractContext } from './backend-contract-support.ts';
 
@@ -44,6 +45,7 @@ export function runBackendContract(name: string, open: OpenBackend): void {
     experimentContract(ctx);
     runContract(ctx);
     metricContract(ctx);
+    metricRangeContract(ctx);
     batchContract(ctx);
     searchRunsContract(ctx);
     searchExperimentsContract(ctx);

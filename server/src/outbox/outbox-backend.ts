@@ -45,6 +45,7 @@
 
 import { join } from 'node:path';
 import type { TrackingBackend } from '../tracking/backend.ts';
+import type { MetricColumns, MetricRangeInput } from '../tracking/metric-range.ts';
 import { invalid } from '../tracking/errors.ts';
 import { validateSplittableBatch } from '../tracking/mlflow/batch-split.ts';
 import { validateDatasetInputs, validateModelRefs } from '../tracking/models-backend.ts';
@@ -326,6 +327,10 @@ export class OutboxBackend implements TrackingBackend, ModelsBackend {
 
   getMetricHistory(runId: string, key: string, input: MetricHistoryInput): Promise<Page<Metric>> {
     return this.#inner.getMetricHistory(runId, key, input);
+  }
+
+  getMetricRange(runId: string, key: string, input: MetricRangeInput): Promise<MetricColumns> {
+    return this.#inner.getMetricRange(runId, key, input);
   }
 
   // ---- logged models: pass-through (see the file comment) ----

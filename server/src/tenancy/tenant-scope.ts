@@ -1,5 +1,6 @@
 import { TENANT_TAG } from '../../../protocol/src/index.ts';
 import type { TrackingBackend } from '../tracking/backend.ts';
+import type { MetricColumns, MetricRangeInput } from '../tracking/metric-range.ts';
 import { TrackingError, experimentNotFound, invalid, runNotFound } from '../tracking/errors.ts';
 import { ModelsNotSupportedError, loggedModelNotFound, supportsModels, unknownMetricModel } from '../tracking/models-backend.ts';
 import type {
@@ -175,6 +176,11 @@ export class TenantScope implements TrackingBackend, ModelsBackend {
   async getMetricHistory(runId: string, key: string, input: MetricHistoryInput): Promise<Page<Metric>> {
     await this.ownedRun(runId);
     return this.backend.getMetricHistory(runId, key, input);
+  }
+
+  async getMetricRange(runId: string, key: string, input: MetricRangeInput): Promise<MetricColumns> {
+    await this.ownedRun(runId);
+    return this.backend.getMetricRange(runId, key, input);
   }
 
   // Logged models belong to their experiment's tenant; another tenant's answers like a missing one.

@@ -12,6 +12,7 @@ import type {
   SearchRunsInput,
   UpdateRunInput,
 } from './types.ts';
+import type { MetricColumns, MetricRangeInput } from './metric-range.ts';
 
 /**
  * What every tracking store offers, with MLflow's semantics: soft delete, write-once params,
@@ -46,6 +47,12 @@ export interface TrackingBackend {
   searchRuns(input: SearchRunsInput): Promise<Page<Run>>;
   /** Every point of one metric, ordered by timestamp, then step, then value. */
   getMetricHistory(runId: string, key: string, input: MetricHistoryInput): Promise<Page<Metric>>;
+  /**
+   * The points of one metric whose step (or timestamp) lies in a range, as columns ordered by
+   * that axis: what a chart of a long curve reads. Empty for a key the run never logged;
+   * RESOURCE_DOES_NOT_EXIST for an unknown run.
+   */
+  getMetricRange(runId: string, key: string, input: MetricRangeInput): Promise<MetricColumns>;
 
   /** Releases connections and files; pending writes are finished first. */
   close(): Promise<void>;

@@ -34,6 +34,8 @@ import { BatchWriter } from './batch.ts';
 import { Database } from './database.ts';
 import { ExperimentTable } from './experiments.ts';
 import { LoggedModelTable } from './logged-models.ts';
+import { MetricRangeReader } from './metric-range.ts';
+import type { MetricColumns, MetricRangeInput } from '../metric-range.ts';
 import { RunInputsTable } from './run-inputs.ts';
 import { RunTable } from './runs.ts';
 
@@ -52,6 +54,7 @@ export class EmbeddedBackend implements TrackingBackend, ModelsBackend {
   private readonly batches: BatchWriter;
   private readonly models: LoggedModelTable;
   private readonly runInputs: RunInputsTable;
+  private readonly ranges: MetricRangeReader;
 
   private constructor(dataDir: string, db: Database) {
     this.dataDir = dataDir;
@@ -61,6 +64,7 @@ export class EmbeddedBackend implements TrackingBackend, ModelsBackend {
     this.models = new LoggedModelTable(db, this.experiments);
     this.batches = new BatchWriter(db, this.runs, this.models);
     this.runInputs = new RunInputsTable(db, this.runs);
+    this.ranges = new MetricRangeReader(db, this.runs);
   }
 
   /**
@@ -137,7 +141,12 @@ export class EmbeddedBackend implements TrackingBackend, ModelsBackend {
   }
 
   async logBatch(runId: string, batch: LogBatchInput): Promise<void> {
-    this.batches.logBatch(runId, batch);
+    try {
+      this.batches.logBatch(runId, batch);
+    } finally {
+      // Charts cache whole histories; new points make the run's entries stale.
+      if (batch.metrics && batch.metrics.length > 0) this.ranges.invalidateRun(runId);
+    }
   }
 
   async deleteRunTag(runId: string, key: string): Promise<void> {
@@ -150,6 +159,10 @@ export class EmbeddedBackend implements TrackingBackend, ModelsBackend {
 
   async getMetricHistory(runId: string, key: string, input: MetricHistoryInput): Promise<Page<Metric>> {
     return this.batches.metricHistory(runId, key, input);
+  }
+
+  async getMetricRange(runId: string, key: string, input: MetricRangeInput): Promise<MetricColumns> {
+    return this.ranges.read(runId, key, input);
   }
 
   async createLoggedModel(input: CreateLoggedModelInput): Promise<LoggedModel> {

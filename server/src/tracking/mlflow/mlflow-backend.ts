@@ -9,6 +9,7 @@
 
 import type { TrackingBackend } from '../backend.ts';
 import { TrackingError, runNotFound } from '../errors.ts';
+import { type MetricColumns, type MetricRangeInput, columnsFromMetrics, validateMetricRange } from '../metric-range.ts';
 import type {
   CreateLoggedModelInput,
   KeyValue,
@@ -103,6 +104,8 @@ const INT32_MIN = -2_147_483_648;
 /** get-history-bulk-interval's limits (MLflow's handler refuses more). */
 export const BULK_INTERVAL_MAX_RUNS = 100;
 export const BULK_INTERVAL_MAX_RESULTS = 2500;
+// Points per get-history request when reading a whole history (MLflow's own client asks for 25 000).
+const HISTORY_PAGE = 100_000;
 
 const bulkIntervalResponse = z.object({
   metrics: z.array(metricSchema.extend({ run_id: z.string() })).optional(),
@@ -343,15 +346,45 @@ export class MlflowBackend implements TrackingBackend, ModelsBackend {
     const items = (res.metrics ?? []).map(toMetric);
     // MLflow answers an unknown run with an empty history; the interface says 404, so an empty
     // first page costs one look-up to tell "no points yet" from "no such run".
-    if (items.length === 0 && !input.pageToken) {
-      try {
-        await this.getRun(id);
-      } catch (err) {
-        if (err instanceof TrackingError && err.code === 'RESOURCE_DOES_NOT_EXIST') throw runNotFound(id);
-        throw err;
+    if (items.length === 0 && !input.pageToken) await this.#requireRun(id);
+    return { items, ...pageToken(res.next_page_token) };
+  }
+
+  /** RESOURCE_DOES_NOT_EXIST (as the interface words it) unless the run exists. */
+  async #requireRun(id: string): Promise<void> {
+    try {
+      await this.getRun(id);
+    } catch (err) {
+      if (err instanceof TrackingError && err.code === 'RESOURCE_DOES_NOT_EXIST') throw runNotFound(id);
+      throw err;
+    }
+  }
+
+  /**
+   * A step range that MLflow's bulk-interval endpoint answers whole (fewer points than it would
+   * sample to) takes one request; anything else pages through get-history and keeps the range.
+   */
+  async getMetricRange(runId: string, key: string, input: MetricRangeInput): Promise<MetricColumns> {
+    const id = validateRunId(runId);
+    const k = validateKey('metric', key, 'metric_key');
+    const range = validateMetricRange(input);
+    if (range.axis === 'step' && range.min !== undefined && range.max !== undefined) {
+      const startStep = Math.ceil(range.min);
+      const endStep = Math.floor(range.max);
+      if (startStep >= INT32_MIN && endStep <= INT32_MAX && startStep <= endStep) {
+        const sample = await this.getMetricHistoryInterval([id], k, { startStep, endStep, maxResults: BULK_INTERVAL_MAX_RESULTS });
+        if (sample.length === 0) await this.#requireRun(id);
+        if (sample.length < BULK_INTERVAL_MAX_RESULTS) return columnsFromMetrics(sample, range);
       }
     }
-    return { items, ...pageToken(res.next_page_token) };
+    const points: Metric[] = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await this.getMetricHistory(id, k, { maxResults: HISTORY_PAGE, ...(pageToken ? { pageToken } : {}) });
+      for (const p of page.items) points.push(p);
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+    return columnsFromMetrics(points, range);
   }
 
   /**

@@ -1,0 +1,290 @@
+/**
+ * The Runs table panel (issue 6): one webview per experiment listing its runs, loaded page by
+ * page in the background through `Inspect.table`. The page asks for a query (filter and sort);
+ * this side checks the filter with the daemon, loads, and keeps the loaded pages so a page that
+ * was hidden and shown again (a new document) gets them back at once. What the page sends is
+ * validated before anything acts on it. Panels survive a reload through their serializer.
+ */
+import { commands, Uri, ViewColumn, window } from 'vscode';
+import type { Disposable, ExtensionContext, LogOutputChannel, WebviewPanel } from 'vscode';
+import {
+  RUNS_TABLE_VIEW_TYPE,
+  RunsTableFromWebview,
+  RunsTablePanelState,
+  Validate,
+} from '../../../protocol/src/index.ts';
+import type { RunsTableContext, RunsTableQuery, RunsTableToWebview } from '../../../protocol/src/index.ts';
+import { Inspect } from '../../../protocol/src/inspect.ts';
+import { Commands } from '../commands/ids.ts';
+import type { DaemonApi } from '../daemon/daemonClient.ts';
+import { readableError } from '../util/errors.ts';
+import { buildPanelHtml, newNonce } from './html.ts';
+import { FIRST_PAGE_ROWS, MAX_TABLE_ROWS, PAGE_ROWS, orderByOf, sameLoad, toRowsMessages } from './runsTableData.ts';
+
+/** The Compare panel's command (another area): `{ tenant, runIds }`. */
+export const COMPARE_RUNS_COMMAND = 'matih.runs.compare';
+
+type RowsMessage = Extract<RunsTableToWebview, { type: 'rows' }>;
+
+interface Load {
+  generation: number;
+  query: RunsTableQuery;
+  pages: RowsMessage[];
+  done: boolean;
+  error?: string;
+}
+
+const DEFAULT_QUERY: RunsTableQuery = { filter: '', sort: null };
+
+export class RunsTablePanel implements Disposable {
+  readonly context: RunsTableContext;
+  readonly #ext: ExtensionContext;
+  readonly #daemon: DaemonApi;
+  readonly #log: LogOutputChannel;
+  readonly #panel: WebviewPanel;
+  readonly #disposables: Disposable[];
+  readonly #onDispose: () => void;
+  readonly #showArchived: () => boolean;
+  #ready = false;
+  /** The query the user asked for last (a refused filter leaves the loaded rows as they were). */
+  #query: RunsTableQuery;
+  #load: Load | undefined;
+  #generation = 0;
+
+  constructor(
+    ext: ExtensionContext,
+    daemon: DaemonApi,
+    log: LogOutputChannel,
+    panel: WebviewPanel,
+    context: RunsTableContext,
+    query: RunsTableQuery,
+    showArchived: () => boolean,
+    onDispose: () => void,
+  ) {
+    this.#ext = ext;
+    this.#showArchived = showArchived;
+    this.#daemon = daemon;
+    this.#log = log;
+    this.#panel = panel;
+    this.context = context;
+    this.#query = query;
+    this.#onDispose = onDispose;
+    panel.title = `Runs: ${context.experimentName}`;
+    panel.webview.options = webviewOptions(ext);
+    this.#disposables = [
+      panel.webview.onDidReceiveMessage((message: unknown) => this.#onMessage(message)),
+      panel.onDidChangeViewState(() => {
+        // A hidden webview is torn down; when shown again its page says `ready` anew.
+        if (!panel.visible) this.#ready = false;
+      }),
+      panel.onDidDispose(() => this.dispose()),
+    ];
+    this.#render();
+  }
+
+  reveal(): void {
+    this.#panel.reveal();
+  }
+
+  dispose(): void {
+    this.#generation++;
+    this.#ready = false;
+    for (const d of this.#disposables.splice(0)) d.dispose();
+    this.#panel.dispose();
+    this.#onDispose();
+  }
+
+  #render(): void {
+    const webview = this.#panel.webview;
+    const root = Uri.joinPath(this.#ext.extensionUri, 'dist', 'webviews');
+    const file = (name: string): string => webview.asWebviewUri(Uri.joinPath(root, name)).toString();
+    webview.html = buildPanelHtml({
+      cspSource: webview.cspSource,
+      scriptUri: file('runs-table.js'),
+      styleUris: [file('runs-table.css')],
+      nonce: newNonce(),
+      title: 'Runs',
+    });
+  }
+
+  #post(message: RunsTableToWebview): void {
+    if (this.#ready) void this.#panel.webview.postMessage(message);
+  }
+
+  #onMessage(raw: unknown): void {
+    const parsed = RunsTableFromWebview.safeParse(raw);
+    if (!parsed.success) {
+      this.#log.warn(`Runs table: ignored a malformed message from the panel (${parsed.error.issues[0]?.message ?? 'invalid'})`);
+      return;
+    }
+    const message = parsed.data;
+    switch (message.type) {
+      case 'ready':
+        this.#ready = true;
+        this.#post({ type: 'init', context: this.context, query: this.#query });
+        if (this.#load !== undefined && sameLoad(this.#load.query, this.#query)) this.#replay(this.#load);
+        else void this.#start(this.#query);
+        break;
+      case 'query':
+        void this.#apply(message.query);
+        break;
+      case 'validateFilter':
+        void this.#validate(message.filter).then((problem) => {
+          this.#post({ type: 'filterStatus', filter: message.filter, ok: problem === undefined, ...(problem === undefined ? {} : { message: problem }) });
+        });
+        break;
+      case 'reload':
+        void this.#start(this.#load?.query ?? this.#query);
+        break;
+      case 'openRun':
+        void commands.executeCommand(Commands.openRunDetails, { tenant: this.context.tenant, runId: message.runId });
+        break;
+      case 'compare':
+        void Promise.resolve(commands.executeCommand(COMPARE_RUNS_COMMAND, { tenant: this.context.tenant, runIds: message.runIds })).catch((error: unknown) => {
+          const text = readableError(error);
+          this.#log.warn(`Runs table: compare: ${text}`);
+          void window.showErrorMessage(`Could not open Compare Runs: ${text}`);
+        });
+        break;
+    }
+  }
+
+  /** The daemon's message when `filter` is not valid MLflow run filter syntax; undefined when it is. */
+  async #validate(filter: string): Promise<string | undefined> {
+    if (filter.trim() === '') return undefined;
+    try {
+      const answer = await this.#daemon.request(Validate.runFilter, { filter });
+      return answer.ok ? undefined : answer.message.slice(0, 2000);
+    } catch (error) {
+      return readableError(error).slice(0, 2000);
+    }
+  }
+
+  async #apply(query: RunsTableQuery): Promise<void> {
+    const previous = this.#load?.query;
+    this.#query = query;
+    if (previous !== undefined && sameLoad(previous, query)) {
+      // Same rows in the same daemon order: the page re-sorts what it holds.
+      this.#load!.query = query;
+      return;
+    }
+    const problem = await this.#validate(query.filter);
+    if (problem !== undefined) {
+      this.#post({ type: 'filterStatus', filter: query.filter.trim(), ok: false, message: problem });
+      return;
+    }
+    this.#post({ type: 'filterStatus', filter: query.filter.trim(), ok: true });
+    await this.#start(query);
+  }
+
+  #replay(load: Load): void {
+    this.#post({ type: 'reset', generation: load.generation, query: this.#query });
+    for (const page of load.pages) this.#post(page);
+    if (load.error !== undefined) this.#post({ type: 'loadError', generation: load.generation, message: load.error });
+  }
+
+  /** Loads every page of `query` in the background; a newer load (or a closed panel) stops it. */
+  async #start(query: RunsTableQuery): Promise<void> {
+    const generation = ++this.#generation;
+    const load: Load = { generation, query, pages: [], done: false };
+    this.#load = load;
+    this.#post({ type: 'reset', generation, query });
+    const current = (): boolean => generation === this.#generation;
+    const filter = query.filter.trim();
+    const orderBy = orderByOf(query);
+    let pageToken: string | undefined;
+    let rows = 0;
+    try {
+      do {
+        const maxResults = load.pages.length === 0 ? FIRST_PAGE_ROWS : Math.min(PAGE_ROWS, MAX_TABLE_ROWS - rows);
+        const page = await this.#daemon.request(Inspect.table, {
+          tenant: this.context.tenant,
+          experimentIds: [this.context.experimentId],
+          showArchived: this.#showArchived(),
+          maxResults,
+          ...(filter === '' ? {} : { filter }),
+          ...(orderBy === undefined ? {} : { orderBy }),
+          ...(pageToken === undefined ? {} : { pageToken }),
+        });
+        if (!current()) return;
+        rows += page.rows.length;
+        pageToken = page.nextPageToken;
+        const capped = pageToken !== undefined && rows >= MAX_TABLE_ROWS;
+        for (const message of toRowsMessages(generation, page, pageToken === undefined || capped)) {
+          load.pages.push(message);
+          this.#post(message);
+        }
+        if (capped) {
+          load.error = `Showing the first ${MAX_TABLE_ROWS.toLocaleString('en-US')} runs; a filter narrows them down.`;
+          this.#post({ type: 'loadError', generation, message: load.error });
+          break;
+        }
+      } while (pageToken !== undefined);
+      load.done = true;
+    } catch (error) {
+      if (!current()) return;
+      const text = readableError(error).slice(0, 2000);
+      this.#log.warn(`Runs table: loading runs of experiment ${this.context.experimentId}: ${text}`);
+      load.error = text;
+      this.#post({ type: 'loadError', generation, message: text });
+    }
+  }
+}
+
+export function webviewOptions(ext: ExtensionContext) {
+  return {
+    enableScripts: true,
+    enableCommandUris: false,
+    enableForms: false,
+    localResourceRoots: [Uri.joinPath(ext.extensionUri, 'dist', 'webviews')],
+  };
+}
+
+/** Every Runs table panel, one per experiment. */
+export class RunsTablePanels implements Disposable {
+  readonly #ext: ExtensionContext;
+  readonly #daemon: DaemonApi;
+  readonly #log: LogOutputChannel;
+  readonly #panels = new Map<string, RunsTablePanel>();
+  readonly #showArchived: () => boolean;
+
+  constructor(ext: ExtensionContext, daemon: DaemonApi, log: LogOutputChannel, showArchived: () => boolean) {
+    this.#ext = ext;
+    this.#showArchived = showArchived;
+    this.#daemon = daemon;
+    this.#log = log;
+  }
+
+  open(context: RunsTableContext): void {
+    const key = `${context.tenant}/${context.experimentId}`;
+    const existing = this.#panels.get(key);
+    if (existing !== undefined) {
+      existing.reveal();
+      return;
+    }
+    const panel = window.createWebviewPanel(RUNS_TABLE_VIEW_TYPE, `Runs: ${context.experimentName}`, ViewColumn.Active, webviewOptions(this.#ext));
+    this.#adopt(panel, context, DEFAULT_QUERY);
+  }
+
+  /** Takes over a panel VS Code restored after a reload; one whose state is unreadable is closed. */
+  restore(panel: WebviewPanel, state: unknown): void {
+    const parsed = RunsTablePanelState.safeParse(state);
+    if (!parsed.success || this.#panels.has(`${parsed.data.context.tenant}/${parsed.data.context.experimentId}`)) {
+      panel.dispose();
+      return;
+    }
+    this.#adopt(panel, parsed.data.context, parsed.data.query);
+  }
+
+  #adopt(panel: WebviewPanel, context: RunsTableContext, query: RunsTableQuery): void {
+    const key = `${context.tenant}/${context.experimentId}`;
+    const table = new RunsTablePanel(this.#ext, this.#daemon, this.#log, panel, context, query, this.#showArchived, () => {
+      if (this.#panels.get(key) === table) this.#panels.delete(key);
+    });
+    this.#panels.set(key, table);
+  }
+
+  dispose(): void {
+    for (const panel of [...this.#panels.values()]) panel.dispose();
+  }
+}
