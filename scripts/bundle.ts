@@ -24,7 +24,7 @@ await Promise.all([
   // Webview panels: browser bundles (IIFE, so nothing leaks into the page's globals) with their CSS
   // next to them; the panels load them from dist/webviews, their only local resource root.
   build({
-    entryPoints: { live: 'webviews/src/live/main.ts' },
+    entryPoints: { live: 'webviews/src/live/main.ts', compare: 'webviews/src/compare/main.ts', 'runs-table': 'webviews/src/runs-table/main.ts', 'run-details': 'webviews/src/run-details/main.ts' },
     outdir: 'dist/webviews',
     bundle: true,
     platform: 'browser',

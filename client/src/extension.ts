@@ -15,7 +15,9 @@ import { DaemonLiveSubscriptions } from './daemon/liveSubscriptions.ts';
 import { DaemonStatusItem } from './daemon/statusItem.ts';
 import { registerInlineCommands } from './inline/openLive.ts';
 import { registerNotebooks } from './notebooks/index.ts';
+import { registerCompareRuns } from './panels/compare.ts';
 import { registerLiveMetrics } from './panels/liveMetrics.ts';
+import { registerInspectPanels } from './panels/runsTableCommands.ts';
 import { registerScripts } from './scripts/index.ts';
 import { ExperimentsTree } from './views/experimentsTree.ts';
 import { RunQueryStore } from './views/runQueryStore.ts';
@@ -27,9 +29,9 @@ export function activate(context: ExtensionContext): void {
   const settings = new Settings(log);
   const credentials = new CredentialStore(context.secrets);
   daemon = new DaemonClient(context, settings, credentials, log);
-  const tree = new ExperimentsTree(daemon, settings, new RunQueryStore(context.workspaceState));
-  // One counted set of live subscriptions for the Live Metrics panel and the notebook renderer.
+  // One counted set of live subscriptions for the Live Metrics panel, the notebook renderer and the tree.
   const liveSubscriptions = new DaemonLiveSubscriptions(daemon, (message) => log.warn(`Live: ${message}`));
+  const tree = new ExperimentsTree(daemon, settings, new RunQueryStore(context.workspaceState), liveSubscriptions);
   const deps = { context, daemon, liveSubscriptions, settings, credentials, tree, log };
   context.subscriptions.push(
     log,
@@ -43,6 +45,8 @@ export function activate(context: ExtensionContext): void {
     ...registerInlineCommands(),
     ...registerNotebooks(deps),
     registerLiveMetrics(deps),
+    ...registerInspectPanels(deps),
+    registerCompareRuns(deps),
     ...registerScripts(deps),
   );
   void daemon.start();

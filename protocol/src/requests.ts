@@ -21,6 +21,8 @@ import {
   TenantsListParams,
   TestConnectionParams,
 } from './params.ts';
+import { Artifacts } from './artifacts.ts';
+import { Inspect } from './inspect.ts';
 import { notification, request } from './rpc.ts';
 import type {
   CompareView,
@@ -105,4 +107,6 @@ export const ALL_REQUESTS = [
   ...Object.values(Experiments),
   ...Object.values(Runs),
   ...Object.values(Validate),
+  ...Object.values(Artifacts),
+  ...Object.values(Inspect),
 ].map((d) => d.method);

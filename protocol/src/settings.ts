@@ -22,10 +22,36 @@ export interface DaemonSettings {
   tenants: string[];
   /** The tenant scripts and notebooks log to (MLflow clients whose URI names no tenant). */
   activeTenant: string;
+  /**
+   * Where new experiments keep their artifacts on the embedded store, like `mlflow server
+   * --artifacts-destination`: an absolute folder, a `file:` URI or `s3://bucket[/prefix]`
+   * (default `<data dir>/artifacts`). With `backend: mlflow` the server decides.
+   */
+  artifactsDestination?: string;
+  /** An S3-compatible endpoint (MinIO, SeaweedFS, ...) for `s3:` artifacts; AWS when absent. */
+  s3EndpointUrl?: string;
+  /** The S3 region (default from the AWS environment, else us-east-1). */
+  s3Region?: string;
+  /** Path-style S3 addressing (`endpoint/bucket/key`), which most self-hosted servers need. */
+  s3PathStyle?: boolean;
 }
 
-/** Credentials for an MLflow server, kept in VS Code's SecretStorage and sent only to the daemon. */
-export type BackendCredentials = { username: string; password: string } | { token: string } | Record<string, never>;
+/** S3 keys for `s3:` artifacts, kept in SecretStorage; absent: the AWS environment and profile chain. */
+export interface S3Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+/**
+ * Credentials for an MLflow server (and, optionally, S3 keys for artifacts), kept in VS Code's
+ * SecretStorage and sent only to the daemon.
+ */
+export type BackendCredentials = (
+  | { username: string; password: string }
+  | { token: string }
+  | { username?: never; password?: never; token?: never }
+) & { s3?: S3Credentials };
 
 /** The settings the daemon starts with (`initializationOptions` of the LSP `initialize` request). */
 export interface InitializationOptions {
@@ -55,6 +81,23 @@ const optionalText = z
 /** scheme, optional user info, host[:port], rest. No `URL` here: protocol/ has no DOM or Node globals. */
 const HTTP_URL = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/(?:([^@/?#]*)@)?([^/?#@]+)([/?#].*)?$/;
 
+/** `s3://bucket[/prefix]`, an absolute folder or a `file:` URI; the daemon checks it in full. */
+const ArtifactsDestination = optionalText.superRefine((value, ctx) => {
+  if (value === undefined) return;
+  const absolute = value.startsWith('/') || /^[A-Za-z]:[\\/]/.test(value) || value.startsWith('\\\\');
+  if (!absolute && !/^(s3|file):\/\//i.test(value)) {
+    ctx.addIssue({ code: 'custom', message: 'must be an absolute folder, a file: URI or s3://bucket/prefix' });
+  }
+});
+
+const S3EndpointUrl = optionalText.superRefine((value, ctx) => {
+  if (value === undefined) return;
+  const m = HTTP_URL.exec(value);
+  const scheme = m?.[1]?.toLowerCase();
+  if (!m || (scheme !== 'http' && scheme !== 'https')) ctx.addIssue({ code: 'custom', message: 'must be an http(s) URL such as http://localhost:9000' });
+  else if (m[2] !== undefined) ctx.addIssue({ code: 'custom', message: 'must not contain credentials; store S3 keys with the credentials command instead' });
+});
+
 const MlflowUri = optionalText.superRefine((value, ctx) => {
   if (value === undefined) return;
   const m = HTTP_URL.exec(value);
@@ -83,6 +126,10 @@ export const DaemonSettingsSchema = z
     dataDir: optionalText,
     tenants: z.array(TenantIdSchema).max(1000).default([]),
     activeTenant: TenantIdSchema.default('default'),
+    artifactsDestination: ArtifactsDestination,
+    s3EndpointUrl: S3EndpointUrl,
+    s3Region: optionalText,
+    s3PathStyle: z.boolean().optional(),
   })
   .superRefine((s, ctx) => {
     if (s.backend === 'mlflow' && s.mlflowUri === undefined) {
@@ -100,6 +147,13 @@ export const BackendCredentialsSchema = z
     username: z.string().min(1).optional(),
     password: z.string().optional(),
     token: z.string().min(1).optional(),
+    s3: z
+      .strictObject({
+        accessKeyId: z.string().min(1),
+        secretAccessKey: z.string().min(1),
+        sessionToken: z.string().min(1).optional(),
+      })
+      .optional(),
   })
   .superRefine((c, ctx) => {
     const basic = c.username !== undefined || c.password !== undefined;
@@ -112,9 +166,10 @@ export const BackendCredentialsSchema = z
     }
   })
   .transform((c): BackendCredentials => {
-    if (c.token !== undefined) return { token: c.token };
-    if (c.username !== undefined) return { username: c.username, password: c.password ?? '' };
-    return {};
+    const s3 = c.s3 ? { s3: c.s3 } : {};
+    if (c.token !== undefined) return { token: c.token, ...s3 };
+    if (c.username !== undefined) return { username: c.username, password: c.password ?? '', ...s3 };
+    return s3;
   });
 
 export const InitializationOptionsSchema = z.strictObject({

@@ -1,4 +1,6 @@
+import { isAbsolute, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { type ArtifactConfig, parseByteSize, s3SettingsFromEnv } from './config/artifact-config.ts';
 import { type BackendConfig, mlflowAuthFromEnv } from './config/backend-config.ts';
 import { resolveDataDir } from './config/data-dir.ts';
 import { readTokenFile } from './config/token.ts';
@@ -19,6 +21,13 @@ const USAGE = `Usage: matihd serve [options]
                                   MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/PASSWORD
   --mlflow-workspaces             give each tenant the MLflow workspace of the same name (MLflow >= 3.10)
   --default-tenant ID             tenant of MLflow clients whose tracking URI has no /tenants/<id> (default "default")
+  --artifacts-destination DEST    where new experiments keep artifacts (embedded store): an absolute folder or
+                                  s3://bucket/prefix (default <data dir>/artifacts); with --backend mlflow the
+                                  server decides. S3 credentials come from the AWS environment / profile chain
+  --s3-endpoint-url URL           an S3-compatible server (MinIO, SeaweedFS); default MLFLOW_S3_ENDPOINT_URL, else AWS
+  --s3-region REGION              S3 region (default AWS_REGION / AWS_DEFAULT_REGION, else us-east-1)
+  --s3-path-style                 path-style S3 addressing (endpoint/bucket/key), for most self-hosted servers
+  --max-upload-size SIZE          largest single artifact upload, e.g. 500MiB or 20GiB (default 10GiB)
   --quiet                         do not log requests`;
 
 /** `matihd serve`: the daemon without the editor, so curl and other tools can use the API. */
@@ -39,6 +48,11 @@ async function main(argv: string[]): Promise<void> {
       'mlflow-uri': { type: 'string' },
       'mlflow-workspaces': { type: 'boolean', default: false },
       'default-tenant': { type: 'string', default: 'default' },
+      'artifacts-destination': { type: 'string' },
+      's3-endpoint-url': { type: 'string' },
+      's3-region': { type: 'string' },
+      's3-path-style': { type: 'boolean', default: false },
+      'max-upload-size': { type: 'string' },
       quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -53,11 +67,20 @@ async function main(argv: string[]): Promise<void> {
   const dataDir = resolveDataDir(values['data-dir']);
   const backend = backendFromArgs(values.backend, values['mlflow-uri'], values['mlflow-workspaces']);
   const token = values['token-file'] ? await readTokenFile(values['token-file']) : undefined;
+  const env = s3SettingsFromEnv();
+  const endpointUrl = values['s3-endpoint-url'] ?? env.endpointUrl;
+  const region = values['s3-region'] ?? env.region;
+  const artifacts: ArtifactConfig = {
+    ...(values['artifacts-destination'] ? { destination: destinationArg(values['artifacts-destination']) } : {}),
+    s3: { ...(endpointUrl ? { endpointUrl } : {}), ...(region ? { region } : {}), ...(values['s3-path-style'] ? { pathStyle: true } : {}) },
+    ...(values['max-upload-size'] ? { maxUploadBytes: parseByteSize(values['max-upload-size'], '--max-upload-size') } : {}),
+  };
   const daemon = await startDaemon({
     host: values.host,
     port,
     dataDir,
     backend,
+    artifacts,
     defaultTenant: values['default-tenant'],
     ...(token ? { token } : {}),
     ...(values['token-tenant'] ? { tokenTenant: values['token-tenant'] } : {}),
@@ -67,7 +90,7 @@ async function main(argv: string[]): Promise<void> {
     ...(values.quiet ? {} : { log: (line: string) => console.log(line) }),
   });
   const where = backend.kind === 'embedded' ? `embedded store in ${dataDir}` : daemon.backendDescription;
-  console.log(`MATIH daemon listening on ${daemon.url} (${where}${token ? ', token required' : ''})`);
+  console.log(`MATIH daemon listening on ${daemon.url} (${where}; artifacts in ${daemon.artifactDestination}${token ? '; token required' : ''})`);
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -84,6 +107,11 @@ async function main(argv: string[]): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+/** A relative folder is taken from the current directory, as `mlflow server` does; URIs stay as given. */
+function destinationArg(value: string): string {
+  return /^[a-z][a-z0-9+.-]+:/i.test(value) || isAbsolute(value) ? value : resolve(value);
 }
 
 function backendFromArgs(kind: string, uri: string | undefined, workspaces: boolean): BackendConfig {

@@ -1,7 +1,8 @@
 import { isIP } from 'node:net';
 import { mountMlflowApi } from './api/mlflow/index.ts';
 import { mountV1, V1_PUBLIC_PATHS } from './api/v1/index.ts';
-import { listLocalArtifacts } from './artifacts/local-listing.ts';
+import { type ArtifactConfig, resolveArtifactConfig } from './config/artifact-config.ts';
+import { createArtifactStores } from './config/artifact-stores.ts';
 import { type BackendConfig, BackendSet } from './config/backend-config.ts';
 import { Router } from './http/router.ts';
 import { type RunningHttpServer, startHttpServer } from './http/server.ts';
@@ -9,6 +10,8 @@ import { MetricHub } from './live/metric-hub.ts';
 import { startMlflowPolling } from './live/poller.ts';
 import { withLivePublishing } from './live/publishing-backend.ts';
 import { type LiveStream, type StreamLimits, createLiveStream } from './live/ws-stream.ts';
+import { withArtifactLocations } from './services/artifact-locations.ts';
+import { ArtifactService } from './services/artifacts.ts';
 import { TenantRegistry } from './tenancy/tenant-registry.ts';
 import type { TrackingBackend } from './tracking/backend.ts';
 import { VERSION } from './version.ts';
@@ -21,6 +24,8 @@ export interface DaemonOptions {
   dataDir: string;
   /** Where tracking data goes; the embedded store by default. */
   backend?: BackendConfig;
+  /** Where artifacts go and how S3 is reached; `<dataDir>/artifacts` by default. */
+  artifacts?: ArtifactConfig;
   /** The tenant of MLflow-API requests whose tracking URI has no `/tenants/<tenant>` prefix. */
   defaultTenant?: string;
   /** When set, every request but /health needs `Authorization: Bearer <token>`. */
@@ -50,6 +55,10 @@ export interface Daemon {
   backendFor(tenantId: string): TrackingBackend;
   /** The tenant scopes every surface writes through; their writes publish to `hub`. */
   readonly tenants: TenantRegistry;
+  /** Runs' files on every store, behind the tenant scopes (the LSP handlers use it too). */
+  readonly artifacts: ArtifactService;
+  /** Where new experiments' artifacts go: a `file:` URI or `s3://bucket/prefix`. */
+  readonly artifactDestination: string;
   readonly hub: MetricHub;
   readonly stream: LiveStream;
   /** Stops taking requests, finishes those in flight, then closes the store. */
@@ -66,25 +75,35 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
         'Pass --token-file, or --allow-unauthenticated-remote if the network is trusted.',
     );
   }
-  const backends = new BackendSet(options.backend ?? { kind: 'embedded' }, options.dataDir);
+  const backendConfig = options.backend ?? { kind: 'embedded' };
+  // Checked before anything opens, so a bad destination fails start-up with its reason.
+  const artifactConfig = resolveArtifactConfig(options.artifacts ?? {}, options.dataDir);
+  const backends = new BackendSet(backendConfig, options.dataDir);
+  const stores = createArtifactStores(artifactConfig, backendConfig);
+  const artifacts = new ArtifactService(stores, { maxUploadBytes: artifactConfig.maxUploadBytes });
   const router = new Router();
   // One registry for both APIs (and the LSP handlers): each tenant's ownership caches and MLflow
   // Default experiment. Each tenant's backend publishes its successful writes to the hub
   // (live/publishing-backend.ts), so every surface feeds the live stream without code of its own.
   const hub = options.hub ?? new MetricHub();
-  const tenants = new TenantRegistry((tenant) => withLivePublishing(backends.forTenant(tenant), tenant, hub));
+  // New experiments get their artifact location under the configured destination
+  // (services/artifact-locations.ts), whichever surface creates them.
+  const tenants = new TenantRegistry((tenant) =>
+    withLivePublishing(withArtifactLocations(backends.forTenant(tenant), tenant, artifactConfig, backendConfig.kind), tenant, hub),
+  );
   // Runs that log straight to an MLflow server reach the hub through pollers (none on the embedded
   // store, where every write passes through the daemon).
   const polling = startMlflowPolling(hub, options.backend ?? { kind: 'embedded' }, options.log ? { log: options.log } : {});
   const bound = options.tokenTenant ? { boundTenant: options.tokenTenant } : {};
   mountV1(router, {
     tenants,
-    listArtifacts: listLocalArtifacts,
+    listArtifacts: artifacts.listFiles,
+    artifacts,
     info: { backend: backends.description, version: VERSION },
     outboxHealth: () => backends.outboxHealth(),
     ...bound,
   });
-  mountMlflowApi(router, { tenants, defaultTenant: options.defaultTenant ?? 'default', ...bound });
+  mountMlflowApi(router, { tenants, artifacts, defaultTenant: options.defaultTenant ?? 'default', ...bound });
   const security = {
     extraHosts: [...(options.extraHosts ?? []), ...(loopback || isWildcard(options.host) ? [] : [options.host])],
     allowedOrigins: options.allowedOrigins ?? [],
@@ -112,6 +131,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   } catch (err) {
     await polling?.close();
     await backends.close();
+    await stores.close();
     throw err;
   }
   return {
@@ -121,6 +141,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     backendDescription: backends.description,
     backendFor: (tenant) => backends.forTenant(tenant),
     tenants,
+    artifacts,
+    artifactDestination: artifactConfig.destination,
     hub,
     stream,
     async close() {
@@ -131,6 +153,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       await http.close();
       await polling?.close();
       await backends.close();
+      await stores.close();
     },
   };
 }

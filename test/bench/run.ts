@@ -18,7 +18,13 @@
  * BENCH_CLIENTS (4), BENCH_MLFLOW_SECONDS (30: time budget of one MLflow path),
  * BENCH_MLFLOW_BATCHES (a fixed MLflow-API count instead of the budget), BENCH_MLFLOW_SLICE
  * (4 × clients: batches per path per interleaved round), BENCH_EMBEDDED_REPEATS (5: timed runs
- * of the embedded MLflow-API path, median reported), BENCH_WARMUP_SECONDS (3).
+ * of the embedded MLflow-API path, median reported), BENCH_WARMUP_SECONDS (3), BENCH_ARTIFACT_MB
+ * (200: the file artifacts-throughput.ts moves through each artifact store).
+ * Live: BENCH_LIVE_POINTS / BENCH_LIVE_RATE (live-latency.ts), BENCH_PANEL_SECONDS /
+ * BENCH_PANEL_RATE (live-panel.ts: the Live Metrics page in headless Chromium).
+ * BENCH_ONLY=live,panel runs only those live sections (comma-separated) and prints their lines;
+ * `compare` is the Compare Runs paint (compare-paint.ts: BENCH_COMPARE_STEPS, BENCH_COMPARE_REPEATS).
+ * Runs table: BENCH_TABLE_RUNS (10 000; runs-table-load.ts, also runnable on its own).
  */
 
 import { BATCH, type LoadResult, buildMetricArrays, quantile } from './load.ts';
@@ -28,6 +34,11 @@ import { rawSqliteRate } from './raw-sqlite.ts';
 import { type Row, fmt, load1, machineLine, pairs, ratio, table } from './report.ts';
 import { v1Ingest } from './v1-ingest.ts';
 import { liveLatency, liveLatencyLines } from './live-latency.ts';
+import { livePanel, livePanelLines } from './live-panel.ts';
+import { inspectBench, inspectLines } from './inspect-series.ts';
+import { comparePaint, comparePaintLines } from './compare-paint.ts';
+import { artifactThroughput, artifactThroughputLines } from './artifacts-throughput.ts';
+import { runsTableLoad, runsTableLoadLines } from './runs-table-load.ts';
 
 const RAW_ROWS = 1_000_000;
 const BATCHES = envInt('BENCH_BATCHES', 600);
@@ -40,7 +51,21 @@ const WARMUP_SECONDS = envInt('BENCH_WARMUP_SECONDS', 3);
 
 const progress = (line: string) => console.error(`[bench] ${line}`);
 
+/** The live sections alone (BENCH_ONLY): the ingest paths take minutes and need the MLflow venv. */
+async function liveOnly(sections: string[]): Promise<void> {
+  const unknown = sections.filter((s) => s !== 'live' && s !== 'panel' && s !== 'compare');
+  if (unknown.length > 0) throw new Error(`BENCH_ONLY takes live, panel and compare, got '${unknown.join(',')}'`);
+  const out = [machineLine('not used'), `1-min load average ${load1().toFixed(2)} at start`, ''];
+  if (sections.includes('live')) out.push(...liveLatencyLines(await liveLatency(envInt('BENCH_LIVE_POINTS', 20_000), envInt('BENCH_LIVE_RATE', 10_000), progress)), '');
+  if (sections.includes('compare')) out.push(...comparePaintLines(await comparePaint(progress)), '');
+  if (sections.includes('panel')) out.push(...livePanelLines(await livePanel(envInt('BENCH_PANEL_SECONDS', 20), envInt('BENCH_PANEL_RATE', 10_000), progress)), '');
+  out.push(`1-min load average ${load1().toFixed(2)} at end`);
+  console.log(out.join('\n'));
+}
+
 async function main(): Promise<void> {
+  const only = process.env.BENCH_ONLY;
+  if (only !== undefined && only !== '') return liveOnly(only.split(',').map((s) => s.trim()));
   const loadBefore = load1();
   const rows: Row[] = [];
 
@@ -100,6 +125,11 @@ async function main(): Promise<void> {
   rows.push(loadRow('MLflow API log-batch → daemon --backend mlflow → mlflow server', fronted, paired.rss, fronted.verifiedPoints));
 
   const live = await liveLatency(envInt('BENCH_LIVE_POINTS', 20_000), envInt('BENCH_LIVE_RATE', 10_000), progress);
+  const panel = await livePanel(envInt('BENCH_PANEL_SECONDS', 20), envInt('BENCH_PANEL_RATE', 10_000), progress);
+  const inspect = await inspectBench(progress);
+  const compare = await comparePaint(progress);
+  const artifacts = await artifactThroughput(envInt('BENCH_ARTIFACT_MB', 200), progress);
+  const runsTable = await runsTableLoad(envInt('BENCH_TABLE_RUNS', 10_000), progress);
 
   const overhead = 1 - fronted.pointsPerSecond / direct.pointsPerSecond;
   const out = [
@@ -131,6 +161,16 @@ async function main(): Promise<void> {
     'verified: the first timed run\'s points, read back through get-history afterwards (daemon in front: through it and from the server).',
     '',
     ...liveLatencyLines(live),
+    '',
+    ...livePanelLines(panel),
+    '',
+    ...inspectLines(inspect),
+    '',
+    ...comparePaintLines(compare),
+    '',
+    ...artifactThroughputLines(artifacts),
+    '',
+    ...runsTableLoadLines(runsTable),
   ];
   console.log(out.join('\n'));
 }

@@ -42,7 +42,7 @@ describe('MLflow API: logged models', () => {
     assert.equal(model.info.experiment_id, exp);
     assert.equal(model.info.status, 'LOGGED_MODEL_PENDING');
     assert.equal(model.info.creation_timestamp_ms, model.info.last_updated_timestamp_ms);
-    assert.match(model.info.artifact_uri, new RegExp(`^file://.*/artifacts/${exp}/models/${model.info.model_id}/artifacts$`));
+    assert.equal(model.info.artifact_uri, `mlflow-artifacts:/${exp}/models/${model.info.model_id}/artifacts`);
     assert.deepEqual(model.info.tags, [{ key: 'y', value: '' }, { key: 'z', value: '1' }]);
     assert.deepEqual(model.data, { params: [{ key: 'a', value: '1' }, { key: 'b', value: '2' }] });
     assert.deepEqual((await s.get(`logged-models/${model.info.model_id}`)).body, { model });

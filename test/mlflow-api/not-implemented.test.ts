@@ -1,5 +1,5 @@
 /**
- * MLflow paths the daemon does not serve (registered models, traces, artifacts, ...) answer as
+ * MLflow paths the daemon does not serve (registered models, traces, artifact multipart, ...) answer as
  * MLflow answers an unsupported endpoint, `501 {"error_code":"NOT_IMPLEMENTED"}`, under every
  * prefix; known paths keep their routes and a wrong method stays a 405. Also the router's
  * catch-all (`*name`) that this rests on.
@@ -26,7 +26,7 @@ describe('MLflow API: endpoints it does not serve', () => {
     for (const [method, path] of [
       ['GET', '/api/2.0/mlflow/registered-models/search'],
       ['POST', '/api/2.0/mlflow/model-versions/create'],
-      ['GET', '/api/2.0/mlflow/artifacts/list?run_id=x'],
+      ['POST', '/api/2.0/mlflow-artifacts/mpu/create/1/r/artifacts/x'],
       ['PATCH', '/ajax-api/2.0/mlflow/registered-models/update'],
       ['DELETE', '/api/2.0/mlflow/registered-models/alias'],
       ['GET', '/api/3.0/mlflow/traces/tr-1'],
@@ -46,7 +46,8 @@ describe('MLflow API: endpoints it does not serve', () => {
     assert.equal((await raw('GET', '/api/2.0/mlflow/runs/log-batch')).status, 405);
     assert.equal((await raw('PUT', '/api/2.0/mlflow/logged-models/m-1')).status, 405);
     assert.equal((await raw('GET', '/tenants/Not_Valid/api/2.0/mlflow/registered-models/search')).status, 400);
-    assert.equal((await raw('GET', '/api/2.0/mlflow-artifacts/artifacts')).status, 404);
+    // The artifact proxy is served (test/mlflow-api/artifacts.test.ts); its list route takes GET only.
+    assert.equal((await raw('PUT', '/api/2.0/mlflow-artifacts/artifacts')).status, 405);
   });
 });
 

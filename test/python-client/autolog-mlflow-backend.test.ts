@@ -4,15 +4,16 @@
  * the outbox, so this covers the outbox's forwarding of MLflow 3's logged models and run inputs.
  * What arrives is read back from the MLflow server itself, with a direct MlflowBackend.
  *
- * Artifacts do not go through the daemon yet, so where the client writes them decides the outcome:
- * - An experiment whose artifact location is a `file://` directory (created through the daemon):
- *   the client writes the files itself, and everything arrives: params, tags, training metrics,
- *   the logged model (READY, with its files), the training and eval data sets. `autolog.py`, the
- *   script of the embedded store's autolog test, runs there.
+ * The client sees every run and model with a `mlflow-artifacts:` URI and uploads through the
+ * daemon's artifact proxy, which writes to wherever the run really keeps its files:
+ * - An experiment whose artifact location is a `file://` directory inside the daemon's artifact
+ *   folder (created through the daemon): the daemon writes the files there itself, and everything
+ *   arrives: params, tags, training metrics, the logged model (READY, with its files), the
+ *   training and eval data sets. `autolog.py`, the script of the embedded store's autolog test,
+ *   runs there.
  * - An experiment on the server's default artifact root, `mlflow-artifacts:` (proxied artifacts,
- *   the usual team-server set-up): the client resolves that against its tracking URI, the daemon,
- *   and uploads there. The daemon does not serve `/api/2.0/mlflow-artifacts/*`, so the first
- *   upload fails and autolog stops; the last test pins exactly what happens then.
+ *   the usual team-server set-up): the daemon forwards each upload to the MLflow server's own
+ *   proxy, with the backend's credentials; the files land in the server's artifact destination.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
@@ -76,7 +77,8 @@ describe('Python mlflow client: sklearn autolog through the daemon with --backen
       },
     });
     scratch = await mkdtemp(join(tmpdir(), 'matih-autolog-mlflow-'));
-    artifactRoot = join(scratch, 'artifacts');
+    // A caller's artifact_location must lie in a folder the daemon serves (services/artifact-locations.ts).
+    artifactRoot = join(d.dataDir, 'artifacts', 'py-autolog');
     const setupMs = Date.now() - started;
 
     // The experiment autolog.py sets, created first through the daemon with a file:// location.
@@ -180,7 +182,7 @@ describe('Python mlflow client: sklearn autolog through the daemon with --backen
     }
     assert.ok(model.metrics.some((m) => m.key === POST_TRAINING_METRIC));
 
-    // The server put the model under the experiment's location; the client wrote its files there.
+    // The server put the model under the experiment's location; the daemon wrote its files there.
     const dir = fileURLToPath(model.artifactLocation);
     assert.equal(dir, join(artifactRoot, 'models', model.modelId, 'artifacts'));
     const files = await readdir(dir);
@@ -206,41 +208,34 @@ describe('Python mlflow client: sklearn autolog through the daemon with --backen
     assert.deepEqual(page.items.map((r) => r.info.runName).sort(), ['defaults', 'no_models']);
   });
 
-  test('mlflow-artifacts: (known gap) the model upload goes to the daemon, which has no such route: autolog warns and stops before the training metrics', async (t) => {
+  test('mlflow-artifacts: the model and artifact uploads go through the daemon to the MLflow server\'s proxy; everything arrives', async (t) => {
     const result = proxied.result;
     const runId: string = result.run.run_id;
     const experimentId: string = result.experiment_id;
     for (const w of loggedWarnings(proxied.warnings)) t.diagnostic(`client: ${w}`);
     for (const e of errorsIn(spans.proxied)) t.diagnostic(`daemon answered: ${e}`);
     assert.equal(result.run.artifact_uri, `mlflow-artifacts:/${experimentId}/${runId}/artifacts`);
+    assert.deepEqual(loggedWarnings(proxied.warnings), []);
+    assert.deepEqual(errorsIn(spans.proxied), [`GET /tenants/${TENANT}/api/2.0/mlflow/experiments/get-by-name 404`]);
+    const uploads = spans.proxied.filter((r) => r.method === 'PUT' && r.path.includes('/api/2.0/mlflow-artifacts/artifacts/'));
+    assert.ok(uploads.length >= 5, `${uploads.length} uploads through the daemon`);
 
-    // The model is created and linked, its first file (requirements.txt) is PUT to the daemon's
-    // /api/2.0/mlflow-artifacts/... and answered 404 by the daemon's router (not MLflow's 501 of
-    // unserved /api/2.0/mlflow paths); the client then finalizes the model as failed.
     const run = await direct.getRun(runId);
+    assert.equal(run.info.status, 'FINISHED');
+    assert.deepEqual(run.data.params, PARAMS);
+    assert.deepEqual(run.data.metrics.map((m) => m.key).sort(), TRAINING_METRICS);
     const [output] = run.outputs?.modelOutputs ?? [];
     assert.ok(output, 'the model is an output of the run');
     const model = await direct.getLoggedModel(output.modelId);
-    assert.equal(model.status, 'LOGGED_MODEL_UPLOAD_FAILED');
-    assert.equal(model.artifactLocation, `mlflow-artifacts:/${experimentId}/models/${model.modelId}/artifacts`);
-    const upload = `/tenants/${TENANT}/api/2.0/mlflow-artifacts/artifacts/${experimentId}/models/${model.modelId}/artifacts/requirements.txt`;
-    assert.deepEqual(errorsIn(spans.proxied), [
-      `GET /tenants/${TENANT}/api/2.0/mlflow/experiments/get-by-name 404`,
-      `PUT ${upload} 404`,
-    ]);
-    assert.deepEqual(loggedWarnings(proxied.warnings), [
-      'WARNING mlflow.utils.autologging_utils: Encountered unexpected error during sklearn autologging: 404 Client Error: ' +
-        `Not Found for url: ${d.url}${upload}. Response text: ` +
-        `{"error":{"code":"not_found","message":"No route for ${upload}"}}`,
-    ]);
-
-    // Autolog logs the model before the training metrics and artifacts, so those never come;
-    // what it sent before the model (params, tags, the training data set) is there, and the run ends.
-    assert.equal(run.info.status, 'FINISHED');
-    assert.deepEqual(run.data.params, PARAMS);
-    assert.equal(run.data.tags['estimator_name'], 'LogisticRegression');
-    assert.deepEqual(run.data.metrics, []);
-    assert.deepEqual(model.metrics, []);
-    assert.deepEqual(run.inputs?.datasetInputs.map((i) => i.tags), [[{ key: 'mlflow.data.context', value: 'train' }]]);
+    assert.equal(model.status, 'LOGGED_MODEL_READY');
+    // The server keeps the real URIs; its artifact destination holds the files.
+    assert.equal(run.info.artifactUri, `mlflow-artifacts:/${run.info.experimentId}/${runId}/artifacts`);
+    const serverFiles = join(server.dir, 'artifacts', run.info.experimentId);
+    assert.deepEqual((await readdir(join(serverFiles, runId, 'artifacts'))).sort(), ['estimator.html', 'training_confusion_matrix.png']);
+    const modelFiles = await readdir(join(serverFiles, 'models', model.modelId, 'artifacts'));
+    for (const f of ['MLmodel', 'model.pkl', 'requirements.txt']) assert.ok(modelFiles.includes(f), `${f} in ${modelFiles.join(', ')}`);
+    // And the daemon lists them back, through the server, in the run's view.
+    const v1 = await d.call('GET', `/api/v1/experiments/runs/${runId}`, { tenant: TENANT });
+    assert.deepEqual(v1.body.artifacts, ['estimator.html', 'training_confusion_matrix.png']);
   });
 });

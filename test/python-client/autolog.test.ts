@@ -8,9 +8,9 @@
  * logged-models/{id}`) and logs the training metrics with the model's id. After the run,
  * `model.score()` adds a post-training metric, an `eval` data set input and `metric_info.json`.
  *
- * The embedded store's artifact URIs are local `file://` paths, so the client writes artifacts
- * (estimator.html, the confusion matrix, the model's files) straight to disk under the daemon's
- * data directory; uploading through the daemon is not needed here.
+ * Runs and models are shown to the client with `mlflow-artifacts:` URIs, so it uploads its
+ * artifacts (estimator.html, the confusion matrix, the model's files) through the daemon's
+ * artifact proxy, which writes them to the embedded store's folders under the data directory.
  */
 import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
@@ -66,10 +66,11 @@ describe('Python mlflow client: sklearn autologging', { timeout: 300_000 }, () =
     for (const key of TRAINING_METRICS) assert.equal(typeof run.metrics[key], 'number', key);
     assert.equal(p.model_outputs, 0);
 
-    // Artifacts went straight to the file:// artifact URI, inside the daemon's data directory;
-    // `model.score()` after the run added metric_info.json.
+    // Artifacts went through the daemon's proxy into the run's folder in the daemon's data
+    // directory; `model.score()` after the run added metric_info.json.
     assert.deepEqual(p.artifacts, ['estimator.html', 'training_confusion_matrix.png']);
-    const dir = fileURLToPath(run.artifact_uri);
+    assert.equal(run.artifact_uri, `mlflow-artifacts:/${run.experiment_id}/${run.run_id}/artifacts`);
+    const dir = fileURLToPath((await d.daemon.backendFor(TENANT).getRun(run.run_id)).info.artifactUri);
     assert.ok(dir.startsWith(join(d.dataDir, 'artifacts')), dir);
     assert.deepEqual((await readdir(dir)).sort(), ['estimator.html', 'metric_info.json', 'training_confusion_matrix.png']);
 
@@ -125,7 +126,8 @@ describe('Python mlflow client: sklearn autologging', { timeout: 300_000 }, () =
     }
     assert.ok(model.metrics.some((m) => m.key === POST_TRAINING_METRIC));
 
-    // The client wrote the model's files to the model's own file:// location, under the experiment's.
+    // The client uploaded the model's files through the daemon's proxy; they sit in the model's
+    // own folder under the experiment's.
     const dir = fileURLToPath(model.artifactLocation);
     assert.equal(dir, join(d.dataDir, 'artifacts', run.experiment_id, 'models', model.modelId, 'artifacts'));
     const files = await readdir(dir);

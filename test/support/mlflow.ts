@@ -30,17 +30,54 @@ const REQUIREMENTS = ['mlflow==3.*', 'scikit-learn'];
 
 let venvPromise: Promise<string> | undefined;
 
+/** Options for {@link ensureMlflowVenv}. */
+export interface MlflowVenvOptions {
+  /**
+   * More pip requirements a test needs, each with the module whose import proves it is there
+   * (e.g. `{ ipykernel: 'ipykernel' }`); installed into the same venv when an import fails.
+   */
+  extras?: Readonly<Record<string, string>>;
+}
+
 /**
  * Makes sure `.cache/mlflow-venv` holds a working MLflow 3 (creating or completing it with pip if
- * not) and returns its `bin` directory. Safe to call from concurrent test files: one installs,
- * the others wait on a lock directory.
+ * not), plus any `extras`, and returns its `bin` directory. Safe to call from concurrent test
+ * files: one installs, the others wait on a lock directory.
  */
-export function ensureMlflowVenv(): Promise<string> {
+export async function ensureMlflowVenv(options: MlflowVenvOptions = {}): Promise<string> {
   venvPromise ??= ensureVenvLocked().catch((err: unknown) => {
     venvPromise = undefined;
     throw err;
   });
-  return venvPromise;
+  const bin = await venvPromise;
+  const extras = Object.entries(options.extras ?? {});
+  if (extras.length > 0) await ensureExtras(bin, extras);
+  return bin;
+}
+
+/** Installs the requirements whose module does not import, under the venv's lock. */
+async function ensureExtras(bin: string, extras: [requirement: string, module: string][]): Promise<void> {
+  const missing = (): string[] => extras.filter(([, module]) => !imports(bin, module)).map(([requirement]) => requirement);
+  if (missing().length === 0) return;
+  const release = await acquireLock(LOCK_DIR);
+  try {
+    const wanted = missing();
+    if (wanted.length === 0) return;
+    const log = openSync(INSTALL_LOG, 'a');
+    try {
+      run(join(bin, 'python'), ['-m', 'pip', 'install', '-q', ...wanted], log);
+    } finally {
+      closeSync(log);
+    }
+    const still = missing();
+    if (still.length > 0) throw new Error(`${still.join(', ')} did not install into ${MLFLOW_VENV}; see ${INSTALL_LOG}`);
+  } finally {
+    await release();
+  }
+}
+
+function imports(bin: string, module: string): boolean {
+  return spawnSync(join(bin, 'python'), ['-c', `import ${module}`], { stdio: 'ignore' }).status === 0;
 }
 
 async function ensureVenvLocked(): Promise<string> {
@@ -89,7 +126,7 @@ function importedMlflowVersion(bin: string): string | undefined {
 }
 
 /** A lock directory (mkdir is atomic) holding the owner's pid; a dead owner's lock is taken over. */
-async function acquireLock(dir: string): Promise<() => Promise<void>> {
+export async function acquireLock(dir: string): Promise<() => Promise<void>> {
   for (;;) {
     try {
       await mkdir(dir);
@@ -126,6 +163,11 @@ export interface MlflowServerOptions {
   args?: string[];
   /** Extra environment for the server. */
   env?: Record<string, string>;
+  /**
+   * Where the server's artifact proxy stores files (`--artifacts-destination`), e.g.
+   * `s3://bucket/prefix` with `env` pointing boto3 at an S3 server; default `<dir>/artifacts`.
+   */
+  artifactsDestination?: string;
   /** How long to wait for `/health`; default 120 s (slow CI with parallel test files). */
   startTimeoutMs?: number;
 }
@@ -184,7 +226,7 @@ function groupAlive(pid: number): boolean {
   }
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.unref();
@@ -237,7 +279,7 @@ export async function startMlflowServer(options: MlflowServerOptions = {}): Prom
     '--backend-store-uri',
     `sqlite:///${dbPath}`,
     '--artifacts-destination',
-    join(dir, 'artifacts'),
+    options.artifactsDestination ?? join(dir, 'artifacts'),
     '--host',
     '127.0.0.1',
     '--workers',

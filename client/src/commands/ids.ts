@@ -3,6 +3,7 @@
  * registrations and the tree's click targets all use these, and `test/client/manifest.test.ts`
  * checks that the manifest and this list agree.
  */
+import { ArtifactCommands } from '../artifacts/ids.ts';
 import { ScriptCommands } from '../scripts/ids.ts';
 
 export const Commands = {
@@ -30,6 +31,10 @@ export const Commands = {
   markRunKilled: 'matih.run.markKilled',
   copyRunId: 'matih.run.copyId',
   openRunInMlflow: 'matih.run.openInMlflow',
+  /** Opens Compare Runs; other panels pass `{ tenant, runIds }`, the tree its selection. */
+  compareRuns: 'matih.runs.compare',
+  openRunsTable: 'matih.runs.openTable',
+  openRunDetails: 'matih.run.openDetails',
   // Tenants
   addTenant: 'matih.tenant.add',
   switchTenant: 'matih.tenant.switch',
@@ -39,6 +44,9 @@ export const Commands = {
   showStatus: 'matih.daemon.showStatus',
   restartDaemon: 'matih.daemon.restart',
   showOutput: 'matih.daemon.showOutput',
+  // S3 keys for artifacts
+  setArtifactCredentials: 'matih.artifacts.setCredentials',
+  clearArtifactCredentials: 'matih.artifacts.clearCredentials',
   // The sidebar
   refresh: 'matih.view.refresh',
   loadMore: 'matih.view.loadMore',
@@ -49,6 +57,8 @@ export const Commands = {
   openLiveMetrics: 'matih.live.open',
   ...ScriptCommands,
   connectNotebook: 'matih.notebook.connect',
+  // Artifacts
+  ...ArtifactCommands,
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];

@@ -1,5 +1,7 @@
 /** Registers every command; one module per area. */
 import type { Disposable } from 'vscode';
+import { registerArtifactCredentialCommands } from './artifactCredentials.ts';
+import { registerArtifactCommands } from './artifacts.ts';
 import { registerBackendCommands } from './backend.ts';
 import { registerExperimentCommands } from './experiments.ts';
 import { registerRunQueryCommands } from './runQuery.ts';
@@ -16,5 +18,7 @@ export function registerCommands(deps: CommandDeps): Disposable[] {
     ...registerTenantCommands(deps),
     ...registerBackendCommands(deps),
     ...registerViewCommands(deps),
+    ...registerArtifactCommands(deps),
+    ...registerArtifactCredentialCommands(deps),
   ];
 }

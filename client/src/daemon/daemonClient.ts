@@ -21,7 +21,9 @@ import {
   RevealOutputChannelOn,
   State,
   TransportKind,
+  WorkDoneProgress,
 } from 'vscode-languageclient/node';
+import type { WorkDoneProgressBegin, WorkDoneProgressEnd, WorkDoneProgressReport } from 'vscode-languageclient/node';
 import type { ErrorHandler, LanguageClientOptions, NodeModule, ServerOptions } from 'vscode-languageclient/node';
 import { Daemon } from '../../../protocol/src/index.ts';
 import type {
@@ -32,6 +34,7 @@ import type {
   RequestDef,
 } from '../../../protocol/src/index.ts';
 import type { CredentialStore } from '../config/credentials.ts';
+import { s3CredentialKey, s3CredentialScope } from '../config/s3Credentials.ts';
 import type { Settings, SettingsChange } from '../config/settings.ts';
 import { sameDaemonSettings, toDaemonSettings } from '../config/settingsModel.ts';
 import { readableError } from '../util/errors.ts';
@@ -173,6 +176,17 @@ export class DaemonClient implements DaemonApi, Disposable {
     };
   }
 
+  /**
+   * Follows the `$/progress` the daemon sends under `token` (a request's `workDoneToken`) until
+   * disposed. A daemon that is not running reports nothing.
+   */
+  onWorkDoneProgress(
+    token: string,
+    handler: (value: WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd) => void,
+  ): Disposable {
+    return this.#client?.onProgress(WorkDoneProgress.type, token, handler) ?? { dispose: () => undefined };
+  }
+
   /** One dispatcher per method and client; later handlers join the set it reads. */
   #attachDispatcher(client: LanguageClient, method: string): void {
     if (this.#dispatchers.has(method)) return;
@@ -219,7 +233,7 @@ export class DaemonClient implements DaemonApi, Disposable {
     const settings = this.#settings.current;
     this.#init = {
       settings: toDaemonSettings(settings),
-      credentials: await this.#credentials.get(settings.mlflowUri),
+      credentials: await this.#credentials.forDaemon(settings),
     };
     let owner: LanguageClient | undefined;
     const options = this.#clientOptions(() => owner);
@@ -351,7 +365,10 @@ export class DaemonClient implements DaemonApi, Disposable {
     const next = toDaemonSettings(current);
     if (sameDaemonSettings(next, this.#init.settings)) return;
     // Credentials first: a switch to another server must never reach it without its login.
-    if (previous.mlflowUri !== current.mlflowUri) await this.#syncCredentials();
+    // S3 keys are kept per endpoint and bucket, so a new artifact destination may bring other keys.
+    if (previous.mlflowUri !== current.mlflowUri || s3CredentialKey(s3CredentialScope(previous)) !== s3CredentialKey(s3CredentialScope(current))) {
+      await this.#syncCredentials();
+    }
     this.#init = { ...this.#init, settings: next };
     if (this.#state !== 'running' || this.#client === undefined) return;
     try {
@@ -363,9 +380,9 @@ export class DaemonClient implements DaemonApi, Disposable {
     await this.refreshStatus();
   }
 
-  /** Sends the current server's credentials when they differ from what the daemon has. */
+  /** Sends the current server's credentials (and S3 keys) when they differ from what the daemon has. */
   async #syncCredentials(): Promise<void> {
-    const credentials: BackendCredentials = await this.#credentials.get(this.#settings.current.mlflowUri);
+    const credentials: BackendCredentials = await this.#credentials.forDaemon(this.#settings.current);
     if (JSON.stringify(credentials) === JSON.stringify(this.#init.credentials)) return;
     this.#init = { ...this.#init, credentials };
     if (this.#state !== 'running') return;

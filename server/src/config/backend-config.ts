@@ -123,7 +123,8 @@ export class BackendSet {
   }
 }
 
-function workspaceFor(tenantId: string, mapping: 'same-name' | Record<string, string>): string {
+/** The MLflow workspace of a tenant; PERMISSION_DENIED for a tenant the map leaves out. */
+export function workspaceFor(tenantId: string, mapping: 'same-name' | Record<string, string>): string {
   const workspace = mapping === 'same-name' ? tenantId : mapping[tenantId];
   if (workspace === undefined) {
     throw new TrackingError('PERMISSION_DENIED', `tenant '${tenantId}' has no MLflow workspace in the daemon's workspace map`);

@@ -4,6 +4,7 @@
  * passes the limit, so a client cannot make the daemon buffer more than the limit.
  */
 import type { IncomingMessage } from 'node:http';
+import { Readable } from 'node:stream';
 import { HttpError } from './errors.ts';
 
 /** 8 MiB: far above any MLflow batch (1000 metrics), far below what would hurt the daemon. */
@@ -98,4 +99,58 @@ function parse(bytes: Buffer): unknown {
     const detail = err instanceof SyntaxError ? err.message : 'parse error';
     throw new HttpError(400, 'invalid_json', `Request body is not valid JSON: ${detail}`);
   }
+}
+
+/**
+ * The request body as a stream that fails with a 413 the moment more than `limitBytes` have
+ * arrived (a chunked body has no Content-Length to refuse up front), and with a 400
+ * `request_aborted` when the client goes away before the end. Nothing is read until the consumer
+ * reads (a handler may check the run first), and nothing is buffered beyond the stream's
+ * high-water mark: the socket goes at the consumer's pace.
+ */
+export function limitedBodyStream(req: IncomingMessage, limitBytes: number): Readable {
+  let size = 0;
+  let started = false;
+  const onData = (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > limitBytes) {
+      stop();
+      req.pause();
+      out.destroy(tooLarge(limitBytes));
+      return;
+    }
+    if (!out.push(chunk)) req.pause();
+  };
+  const onEnd = () => {
+    stop();
+    out.push(null);
+  };
+  const onGone = () => {
+    stop();
+    out.destroy(new HttpError(400, 'request_aborted', 'The client closed the connection before sending the whole body'));
+  };
+  const stop = () => {
+    req.off('data', onData);
+    req.off('end', onEnd);
+    req.off('error', onGone);
+    req.off('close', onGone);
+  };
+  const out = new Readable({
+    read() {
+      if (started) {
+        req.resume();
+        return;
+      }
+      started = true;
+      req.on('data', onData);
+      req.on('end', onEnd);
+      req.on('error', onGone);
+      req.on('close', onGone);
+    },
+    destroy(err, callback) {
+      stop();
+      callback(err);
+    },
+  });
+  return out;
 }

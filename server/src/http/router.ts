@@ -4,6 +4,7 @@
  * one parameter instead of creating a new segment.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
 import { HttpError } from './errors.ts';
 
 /** What a handler sees of one request. */
@@ -16,6 +17,11 @@ export interface RequestContext {
   headers: IncomingHttpHeaders;
   /** Reads and parses the JSON body once (cached), enforcing the size limit; throws HttpError. An empty body reads as undefined. */
   json(): Promise<unknown>;
+  /**
+   * The raw body as a stream, on routes registered with `rawBody` only (elsewhere it throws). It
+   * fails with a 413 HttpError the moment more bytes than the route's limit have arrived.
+   */
+  stream(): Readable;
   /** Aborted when the client goes away. */
   signal: AbortSignal;
 }
@@ -31,6 +37,17 @@ export type Handler = (ctx: RequestContext) => Promise<HandlerResult>;
 
 export type RouteMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
+/** How a route takes its body, when not as JSON under the server's limit. */
+export interface RouteOptions {
+  /**
+   * The route streams its body (`ctx.stream()`) of any content type, up to `limitBytes()` instead
+   * of the JSON limit (a function, so a setting can change it). Only for PUT: a browser must send a
+   * CORS preflight for a PUT whatever its type, so dropping the JSON content-type rule there opens
+   * no "simple request" door; Host, Origin and token checks still apply.
+   */
+  rawBody?: { limitBytes: () => number };
+}
+
 const METHODS: ReadonlySet<string> = new Set<RouteMethod>(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** `rest` is a trailing `*name`: one or more remaining segments (a catch-all under a prefix). */
@@ -41,11 +58,12 @@ interface Route {
   pattern: string;
   segments: Segment[];
   handler: Handler;
+  options: RouteOptions;
 }
 
 /** The outcome of looking up one request. */
 export type RouteMatch =
-  | { kind: 'found'; handler: Handler; params: Record<string, string>; pattern: string }
+  | { kind: 'found'; handler: Handler; params: Record<string, string>; pattern: string; options: RouteOptions }
   | { kind: 'method_not_allowed'; allow: string[] }
   | { kind: 'not_found' };
 
@@ -153,13 +171,14 @@ export class Router {
   readonly #routes: Route[] = [];
 
   /** Registers a handler; throws on a malformed pattern or one that duplicates an existing route. */
-  add(method: RouteMethod, pattern: string, handler: Handler): this {
+  add(method: RouteMethod, pattern: string, handler: Handler, options: RouteOptions = {}): this {
     if (!METHODS.has(method)) throw new Error(`Unsupported method ${String(method)}`);
+    if (options.rawBody && method !== 'PUT') throw new Error(`Only PUT routes may take a raw body: ${method} ${pattern}`);
     const segments = parsePattern(pattern);
     const shape = shapeOf(segments);
     const clash = this.#routes.find((r) => r.method === method && shapeOf(r.segments) === shape);
     if (clash) throw new Error(`Route ${method} ${pattern} duplicates ${clash.method} ${clash.pattern}`);
-    this.#routes.push({ method, pattern, segments, handler });
+    this.#routes.push({ method, pattern, segments, handler, options });
     return this;
   }
 
@@ -188,6 +207,6 @@ export class Router {
       if (s.kind === 'param') params[s.name] = segments[i] as string;
       else if (s.kind === 'rest') params[s.name] = segments.slice(i).join('/');
     });
-    return { kind: 'found', handler: best.handler, params, pattern: best.pattern };
+    return { kind: 'found', handler: best.handler, params, pattern: best.pattern, options: best.options };
   }
 }

@@ -99,6 +99,8 @@ export function hasBody(req: IncomingMessage): boolean {
  * A request with a body must declare `application/json` (parameters allowed, but a charset other
  * than UTF-8 is refused since the body is always decoded as UTF-8); a missing type is refused
  * too. This forces browsers into a CORS preflight instead of a form-style "simple request".
+ * Raw-body PUT routes (artifact uploads, router.ts `RouteOptions`) skip it: a browser must send
+ * a preflight for any PUT anyway.
  */
 export function checkContentType(req: IncomingMessage): HttpError | undefined {
   if (!hasBody(req)) return undefined;

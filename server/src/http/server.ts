@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { BodyReader, DEFAULT_BODY_LIMIT_BYTES, checkDeclaredLength } from './body.ts';
+import { BodyReader, DEFAULT_BODY_LIMIT_BYTES, checkDeclaredLength, limitedBodyStream } from './body.ts';
 import { HttpError, errorBody } from './errors.ts';
 import { errorResult, sendResult } from './response.ts';
 import { parseTarget } from './router.ts';
@@ -68,7 +68,11 @@ async function handle(
     };
   }
 
-  const badType = checkContentType(req) ?? checkDeclaredLength(req, limit);
+  // A raw-body route (an artifact upload) takes any content type and has its own limit; its
+  // declared length is still refused before a byte is read.
+  const raw = match.options.rawBody;
+  const rawLimit = raw?.limitBytes();
+  const badType = raw ? checkDeclaredLength(req, rawLimit!) : (checkContentType(req) ?? checkDeclaredLength(req, limit));
   if (badType) throw badType;
 
   const ctx: RequestContext = {
@@ -78,6 +82,10 @@ async function handle(
     query: target.query,
     headers: req.headers,
     json: () => body.json(),
+    stream: () => {
+      if (rawLimit === undefined) throw new Error(`${match.pattern} was not registered with a raw body`);
+      return limitedBodyStream(req, rawLimit);
+    },
     signal,
   };
   return match.handler(ctx);

@@ -5,8 +5,10 @@
  * backend, the data directory or the active tenant changes.
  */
 import type { BackendCredentials, DaemonSettings } from '../../../protocol/src/index.ts';
+import type { ArtifactConfig } from '../config/artifact-config.ts';
 import type { BackendConfig } from '../config/backend-config.ts';
 import type { Daemon, DaemonOptions } from '../daemon.ts';
+import type { ArtifactService } from '../services/artifacts.ts';
 import type { TenantRegistry } from '../tenancy/tenant-registry.ts';
 import type { TrackingBackend } from '../tracking/backend.ts';
 import type { MlflowAuth } from '../tracking/mlflow/index.ts';
@@ -35,6 +37,8 @@ export interface Listener {
   readonly settings: DaemonSettings;
   /** One scope per tenant, shared by every LSP request. */
   readonly tenants: TenantRegistry;
+  /** The daemon's artifact service (tenancy and path checks, the stores), shared with the HTTP APIs. */
+  readonly artifacts: ArtifactService;
   /**
    * The backend all tenants share, for tenant discovery; undefined with MLflow workspaces, where
    * each tenant's data lives in a workspace of its own and no one backend sees them all.
@@ -60,6 +64,24 @@ export function backendConfig(
   };
 }
 
+/**
+ * Where artifacts go and how S3 is reached, from the settings; S3 keys only from SecretStorage,
+ * else the AWS environment and profile chain (and `MLFLOW_S3_ENDPOINT_URL` when no endpoint is set).
+ */
+export function artifactConfig(settings: DaemonSettings, credentials: BackendCredentials, env: NodeJS.ProcessEnv): ArtifactConfig {
+  const endpointUrl = settings.s3EndpointUrl ?? (env.MLFLOW_S3_ENDPOINT_URL || env.AWS_ENDPOINT_URL_S3 || undefined);
+  const region = settings.s3Region ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined);
+  return {
+    ...(settings.artifactsDestination ? { destination: settings.artifactsDestination } : {}),
+    s3: {
+      ...(endpointUrl ? { endpointUrl } : {}),
+      ...(region ? { region } : {}),
+      ...(settings.s3PathStyle !== undefined ? { pathStyle: settings.s3PathStyle } : {}),
+      ...(credentials.s3 ? { credentials: credentials.s3 } : {}),
+    },
+  };
+}
+
 export function toMlflowAuth(credentials: BackendCredentials): MlflowAuth | undefined {
   if ('token' in credentials && typeof credentials.token === 'string') return { token: credentials.token };
   if ('username' in credentials && typeof credentials.username === 'string') {
@@ -77,6 +99,7 @@ export async function startListener(runtime: Runtime, config: ListenerConfig): P
     port: config.preferredPort ?? 0,
     dataDir: config.dataDir,
     backend: backendConfig(runtime, config.settings, config.credentials, config.env),
+    artifacts: artifactConfig(config.settings, config.credentials, config.env),
     defaultTenant: config.settings.activeTenant,
     token: config.token,
     ...(config.hub ? { hub: config.hub } : {}),
@@ -100,6 +123,7 @@ export async function startListener(runtime: Runtime, config: ListenerConfig): P
     settings: config.settings,
     // The daemon's own registry: its backends publish to the live hub, so LSP writes stream too.
     tenants: daemon.tenants,
+    artifacts: daemon.artifacts,
     unscoped: workspaces ? undefined : daemon.backendFor(config.settings.activeTenant),
     close: () => daemon.close(),
   };

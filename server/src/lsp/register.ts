@@ -5,6 +5,7 @@
  * user would not want in a shared log, and `setCredentials` carries secrets.
  */
 import { performance } from 'node:perf_hooks';
+import { CancellationToken, LSPErrorCodes, ResponseError } from 'vscode-languageserver/node';
 import type { z } from 'zod';
 import type { RequestDef } from '../../../protocol/src/index.ts';
 import { describeError, toResponseError } from './errors.ts';
@@ -14,7 +15,13 @@ export interface RequestRegistry {
   onRequest(method: string, handler: (...args: unknown[]) => unknown): unknown;
 }
 
-export type Handler<S extends z.ZodType, R> = (params: z.output<S>) => Promise<R>;
+/** What a handler gets besides its parameters. */
+export interface RequestContext {
+  /** Fires when the client cancels the request (`$/cancelRequest`); long work stops then. */
+  readonly token: CancellationToken;
+}
+
+export type Handler<S extends z.ZodType, R> = (params: z.output<S>, context: RequestContext) => Promise<R>;
 
 export class Requests {
   private readonly connection: RequestRegistry;
@@ -38,15 +45,21 @@ export class Requests {
     // request has no params, or the elements of by-position params then the token.
     this.connection.onRequest(def.method, async (...args: unknown[]) => {
       const raw = args.length > 1 ? args[0] : undefined;
+      const token = CancellationToken.is(args[args.length - 1]) ? (args[args.length - 1] as CancellationToken) : CancellationToken.None;
       const started = performance.now();
       const ms = () => `${Math.round(performance.now() - started)} ms`;
       try {
         const params = def.params.parse(raw) as z.output<S>;
-        const result = await handler(params);
+        const result = await handler(params, { token });
         this.log(`${def.method} ok ${ms()}`);
         // JSON-RPC has no "undefined" result; void requests answer null.
         return result === undefined ? null : result;
       } catch (err) {
+        // Whatever the handler threw while stopping, the client asked for this: LSP's answer to a cancelled request.
+        if (token.isCancellationRequested) {
+          this.log(`${def.method} cancelled ${ms()}`);
+          return new ResponseError(LSPErrorCodes.RequestCancelled, 'The request was cancelled');
+        }
         const d = describeError(err);
         // Bugs get their stack in the log (never in the answer); expected failures one line.
         const detail = d.internal && err instanceof Error && err.stack ? `\n${err.stack}` : '';

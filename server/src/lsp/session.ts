@@ -104,8 +104,10 @@ export class DaemonSession {
   setCredentials(credentials: BackendCredentials): Promise<void> {
     return this.queue(async () => {
       const changed = JSON.stringify(credentials) !== JSON.stringify(this.credentials);
+      // S3 keys matter to any backend (an S3 artifact destination, s3: runs on an MLflow server).
+      const s3Changed = JSON.stringify(credentials.s3) !== JSON.stringify(this.credentials.s3);
       this.credentials = credentials;
-      if (changed && this.settings?.backend === 'mlflow' && !this.closed) await this.switchTo(this.settings);
+      if (changed && this.settings && (this.settings.backend === 'mlflow' || s3Changed) && !this.closed) await this.switchTo(this.settings);
     });
   }
 
@@ -229,7 +231,11 @@ export class DaemonSession {
       a.backend !== b.backend ||
       (b.backend === 'mlflow' && (a.mlflowUri !== b.mlflowUri || Boolean(a.mlflowWorkspaces) !== Boolean(b.mlflowWorkspaces))) ||
       resolveDataDir(a.dataDir, env) !== resolveDataDir(b.dataDir, env) ||
-      a.activeTenant !== b.activeTenant
+      a.activeTenant !== b.activeTenant ||
+      a.artifactsDestination !== b.artifactsDestination ||
+      a.s3EndpointUrl !== b.s3EndpointUrl ||
+      a.s3Region !== b.s3Region ||
+      a.s3PathStyle !== b.s3PathStyle
     );
   }
 

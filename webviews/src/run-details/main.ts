@@ -191,7 +191,7 @@ function artifacts(run: RunDetails): HTMLElement {
   button.type = 'button';
   button.addEventListener('click', () => post({ type: 'showArtifacts' }));
   if (run.artifacts.count === 0) {
-    root.append(el('p', 'muted', 'No artifacts listed (only local artifact stores list them here).'), button);
+    root.append(el('p', 'muted', 'This run has no artifacts yet.'));
     return root;
   }
   const list = el('ul', 'artifact-list');

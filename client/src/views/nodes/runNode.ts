@@ -15,6 +15,7 @@ import {
   statusWord,
 } from '../../util/format.ts';
 import { userTags } from '../../util/tags.ts';
+import { artifactsRoot } from './artifactNodes.ts';
 import { TreeNode } from './base.ts';
 import { DetailGroupNode } from './detailNodes.ts';
 import type { DetailKind } from './detailNodes.ts';
@@ -31,10 +32,8 @@ const STATUS_ICONS: Record<RunStatusName, ThemeIcon> = {
 
 const ARCHIVED_ICON = new ThemeIcon('archive', new ThemeColor('disabledForeground'));
 
-/** Runs in these states can still change; the tree re-reads them and offers "Mark as …". */
-export function isLive(status: RunStatusName): boolean {
-  return status === 'running' || status === 'scheduled';
-}
+/** Runs in these states can still change; the tree follows them live and offers "Mark as …". */
+export { isLiveStatus as isLive } from '../liveRunState.ts';
 
 export class RunNode extends TreeNode {
   readonly tenant: string;
@@ -80,7 +79,9 @@ export class RunNode extends TreeNode {
       ['tags', Object.keys(userTags(run.tags)).length],
       ['artifacts', run.artifacts.length],
     ];
-    const nodes: TreeNode[] = groups.filter(([, count]) => count > 0).map(([kind]) => new DetailGroupNode(this, kind));
+    const nodes: TreeNode[] = groups
+      .filter(([, count]) => count > 0)
+      .map(([kind]) => (kind === 'artifacts' ? artifactsRoot(this) : new DetailGroupNode(this, kind)));
     if (nodes.length === 0) nodes.push(new MessageNode(this, 'Nothing logged yet', 'empty'));
     return Promise.resolve(nodes);
   }

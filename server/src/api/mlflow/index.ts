@@ -9,8 +9,10 @@
  * and their aliases) answers MLflow's NOT_IMPLEMENTED (501) rather than a bare 404.
  */
 import type { Handler, Router } from '../../http/router.ts';
+import type { ArtifactService } from '../../services/artifacts.ts';
 import { checkTenantId } from '../../tenancy/tenant-id.ts';
 import type { TenantRegistry } from '../../tenancy/tenant-registry.ts';
+import { artifactListRoute, mountArtifactRoutes } from './artifacts.ts';
 import { DefaultExperiments } from './default-experiment.ts';
 import { experimentRoutes } from './experiments.ts';
 import { metricRoutes } from './metrics.ts';
@@ -29,6 +31,8 @@ export interface MlflowApiDeps {
    * tenant, and a `/tenants/{tenant}` prefix naming another is refused.
    */
   boundTenant?: string;
+  /** Runs' and logged models' files; without it the artifact routes answer NOT_IMPLEMENTED. */
+  artifacts?: ArtifactService;
 }
 
 /** Every MLflow endpoint this daemon serves. */
@@ -38,6 +42,7 @@ export const MLFLOW_ROUTES: readonly MlflowRoute[] = [
   ...runIoRoutes,
   ...metricRoutes,
   ...loggedModelRoutes,
+  artifactListRoute,
 ];
 
 /** Every method a catch-all answers; HEAD is served by GET. */
@@ -52,7 +57,7 @@ function handlerFor(route: MlflowRoute, deps: MlflowApiDeps, defaults: DefaultEx
       const scope = deps.tenants.scope(tenant);
       const ids = await defaults.ids(scope);
       const { tenant: _, ...params } = ctx.params;
-      return { status: 200, body: await route.handle({ tenant, scope, ids, req, params }) };
+      return { status: 200, body: await route.handle({ tenant, scope, ids, req, params, artifacts: deps.artifacts }) };
     } catch (err) {
       // Anything unexpected goes on to the HTTP layer, which logs it and answers a bare 500.
       const answer = errorAnswer(err);
@@ -106,6 +111,12 @@ export function mountMlflowApi(router: Router, deps: MlflowApiDeps): void {
       router.add(route.method, `/tenants/:tenant${path}`, handler);
     }
   }
+  mountArtifactRoutes(router, {
+    tenants: deps.tenants,
+    artifacts: deps.artifacts,
+    defaults,
+    tenantOf: (pathTenant) => tenantOf(pathTenant, deps),
+  });
   const notImplemented = notImplementedHandler(deps);
   for (const root of ['api', 'ajax-api']) {
     for (const version of ['2.0', '3.0']) {

@@ -7,6 +7,7 @@
 import { TENANT_TAG } from '../../../../protocol/src/index.ts';
 import type { LoggedModel, LoggedModelMetric } from '../../tracking/models-backend.ts';
 import type { DatasetInput, Experiment, Metric, Run, RunInfo, StringMap } from '../../tracking/types.ts';
+import { modelArtifactUri, runArtifactUri } from './artifact-uris.ts';
 
 /** Maps a stored experiment id to the id a tenant's clients see (its Default experiment is "0"). */
 export type ShowId = (experimentId: string) => string;
@@ -58,7 +59,10 @@ export function metricJson(m: Metric, runId?: string): Json {
   return out;
 }
 
-/** MLflow's RunInfo: `run_uuid` kept beside `run_id`, `end_time` only once the run has ended. */
+/**
+ * MLflow's RunInfo: `run_uuid` kept beside `run_id`, `end_time` only once the run has ended. The
+ * artifact URI is the daemon's proxy URI (artifact-uris.ts), not where the files really are.
+ */
 export function runInfoJson(info: RunInfo, showId: ShowId): Json {
   const out: Json = {
     run_uuid: info.runId,
@@ -69,7 +73,7 @@ export function runInfoJson(info: RunInfo, showId: ShowId): Json {
     start_time: info.startTime,
   };
   if (info.endTime) out.end_time = info.endTime;
-  if (info.artifactUri) out.artifact_uri = info.artifactUri;
+  if (info.artifactUri) out.artifact_uri = runArtifactUri(showId(info.experimentId), info.runId);
   out.lifecycle_stage = info.lifecycleStage;
   out.run_id = info.runId;
   return out;
@@ -133,7 +137,7 @@ export function loggedModelJson(m: LoggedModel, showId: ShowId): Json {
     name: m.name,
     creation_timestamp_ms: m.creationTimestamp,
     last_updated_timestamp_ms: m.lastUpdatedTimestamp,
-    artifact_uri: m.artifactLocation,
+    artifact_uri: modelArtifactUri(showId(m.experimentId), m.modelId),
     status: m.status,
     model_type: m.modelType,
     source_run_id: m.sourceRunId,

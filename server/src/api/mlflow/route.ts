@@ -2,6 +2,7 @@
  * The shape of one MLflow endpoint, so the endpoint files only declare their fields and logic
  * and index.ts mounts each of them under every prefix.
  */
+import type { ArtifactService } from '../../services/artifacts.ts';
 import type { TrackingBackend } from '../../tracking/backend.ts';
 import type { ModelsBackend } from '../../tracking/models-backend.ts';
 import type { ExperimentIds } from './default-experiment.ts';
@@ -16,6 +17,8 @@ export interface MlflowCall {
   req: Parsed;
   /** Parameters of the path (`:model_id` in `logged-models/:model_id`), decoded. */
   params: Record<string, string>;
+  /** Runs' files (artifacts/list); absent when the daemon serves none. */
+  artifacts: ArtifactService | undefined;
 }
 
 export interface MlflowRoute {

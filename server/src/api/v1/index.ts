@@ -1,4 +1,5 @@
 import type { Router } from '../../http/router.ts';
+import { artifactRoutes } from './artifacts-routes.ts';
 import { experimentRoutes } from './experiments-routes.ts';
 import { buildOpenApi } from './openapi.ts';
 import { type ApiRoute, type V1Deps, mountRoutes, route } from './route-kit.ts';
@@ -9,7 +10,7 @@ export const V1_PUBLIC_PATHS = ['/health', '/api/v1/health', '/api/v1/openapi.js
 
 /** Mounts the seed's REST API (`/api/v1`) on the router. */
 export function mountV1(router: Router, deps: V1Deps): ApiRoute[] {
-  const routes = [...experimentRoutes, ...runRoutes];
+  const routes = [...experimentRoutes, ...runRoutes, ...artifactRoutes];
   const health = async () => {
     const outbox = deps.outboxHealth?.();
     return { status: 'ok', backend: deps.info.backend, version: deps.info.version, ...(outbox ? { outbox } : {}) };

@@ -5,6 +5,9 @@ const ErrorBody = z.object({
   error: z.object({ code: z.string(), message: z.string(), field: z.string().optional() }),
 });
 
+/** A file's bytes (OpenAPI 3.1 spells binary content this way). */
+const BINARY = { type: 'string', contentMediaType: 'application/octet-stream' };
+
 /**
  * OpenAPI 3.1 for the v1 API, generated from the same route list and zod schemas that serve
  * requests. OpenAPI 3.1 uses JSON Schema 2020-12, which is what zod emits.
@@ -16,7 +19,13 @@ export function buildOpenApi(routes: ApiRoute[], version: string): Record<string
       summary: r.summary,
       operationId: operationId(r),
       parameters: [
-        ...[...r.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } })),
+        ...[...r.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
+          name: m[1],
+          in: 'path',
+          required: true,
+          schema: { type: 'string' },
+          ...(m[1] === r.restParam ? { description: 'The rest of the path, `/` included, e.g. `model/MLmodel`' } : {}),
+        })),
         ...(r.tenant ? [{ name: 'X-Tenant-ID', in: 'header', required: true, schema: { type: 'string', pattern: '^[a-z0-9-]{1,63}$' } }] : []),
         ...queryParameters(r.query),
       ],
@@ -24,10 +33,15 @@ export function buildOpenApi(routes: ApiRoute[], version: string): Record<string
         [String(r.status)]:
           r.status === 204
             ? { description: 'Done' }
-            : { description: 'OK', content: { 'application/json': { schema: schemaOf(r.response ?? z.object({}).loose(), 'output') } } },
+            : r.binaryResponse
+              ? { description: 'The file', content: { 'application/octet-stream': { schema: BINARY } } }
+              : { description: 'OK', content: { 'application/json': { schema: schemaOf(r.response ?? z.object({}).loose(), 'output') } } },
         default: { description: 'Error', content: { 'application/json': { schema: schemaOf(ErrorBody, 'output') } } },
       },
     };
+    if (r.rawBody) {
+      op.requestBody = { required: true, content: { 'application/octet-stream': { schema: BINARY } } };
+    }
     if (r.body) {
       op.requestBody = {
         required: !r.body.safeParse(undefined).success,

@@ -1,9 +1,9 @@
 /**
  * `Runs.*`: one tenant's runs through its TenantScope, over the same services as the v1 REST API
- * (services/runs.ts, services/compare.ts), answered as RunViews with the local artifact listing.
+ * (services/runs.ts, services/compare.ts), answered as RunViews with the run's artifact listing
+ * (from whichever store holds it, services/artifacts.ts).
  */
 import { Runs } from '../../../../protocol/src/index.ts';
-import { listLocalArtifacts } from '../../artifacts/local-listing.ts';
 import { compareRuns } from '../../services/compare.ts';
 import * as runs from '../../services/runs.ts';
 import { iso, statusFromName } from '../../services/views.ts';
@@ -42,7 +42,7 @@ export function registerRunRequests(requests: Requests, session: DaemonSession):
 }
 
 function runContext(l: Listener, tenant: string): runs.RunContext {
-  return { scope: l.tenants.scope(tenant), listArtifacts: listLocalArtifacts };
+  return { scope: l.tenants.scope(tenant), listArtifacts: (uri) => l.artifacts.listFiles(uri, tenant) };
 }
 
 /**

@@ -4,7 +4,9 @@
  * error body, a bare HTTP status, a refused connection — into a {@link TrackingError}.
  */
 
+import type { Readable } from 'node:stream';
 import { Pool, errors as undiciErrors } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { TrackingError } from '../errors.ts';
 import type { TrackingErrorCode } from '../errors.ts';
@@ -266,6 +268,40 @@ export class MlflowHttp {
    */
   delete<S extends z.ZodType>(endpoint: string, body: unknown, schema: S): Promise<z.output<S>> {
     return this.#send('DELETE', endpoint, body === undefined ? undefined : JSON.stringify(body), schema);
+  }
+
+  /**
+   * A request to `<base>/api/2.0/<path>` (path already percent-encoded, query added here) on the
+   * same pool and with the same auth and workspace headers as the JSON calls, for endpoints
+   * whose bodies stream (MLflow's artifact proxy). The answer comes back whatever its status;
+   * the caller reads or dumps its body. Transport failures become TrackingErrors.
+   */
+  async raw(
+    method: 'GET' | 'PUT' | 'POST' | 'DELETE',
+    path: string,
+    options: {
+      query?: Record<string, QueryValue>;
+      body?: Readable | string | null;
+      headers?: Record<string, string>;
+      signal?: AbortSignal;
+    } = {},
+  ): Promise<Dispatcher.ResponseData> {
+    const headers = { ...this.#headers, ...options.headers };
+    try {
+      return await this.#pool.request({
+        method,
+        path: `${this.#basePath}/api/2.0/${path}${buildQuery(options.query ?? {})}`,
+        headers,
+        body: options.body ?? null,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+    } catch (err) {
+      if (options.signal?.aborted) throw err;
+      if (err instanceof undiciErrors.ClientClosedError || err instanceof undiciErrors.ClientDestroyedError) {
+        throw new TrackingError('INTERNAL_ERROR', 'MlflowBackend is closed');
+      }
+      throw errorFromTransport(err, this.origin);
+    }
   }
 
   /** Waits for requests in flight, then closes every connection. */
