@@ -9,6 +9,7 @@ import type { CredentialStore } from '../config/credentials.ts';
 import type { Settings } from '../config/settings.ts';
 import type { DaemonClient } from '../daemon/daemonClient.ts';
 import { readableError } from '../util/errors.ts';
+import { showFailure } from './failures.ts';
 import type { ExperimentsTree } from '../views/experimentsTree.ts';
 import { TREE_VIEW_ID } from './ids.ts';
 import type { CommandId } from './ids.ts';
@@ -34,7 +35,7 @@ export function register(deps: CommandDeps, id: CommandId, handler: (...args: an
     } catch (error) {
       const message = readableError(error);
       deps.log.warn(`${id}: ${message}`);
-      void window.showErrorMessage(message);
+      void showFailure(message, error);
       return undefined;
     }
   });

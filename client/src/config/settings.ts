@@ -5,24 +5,12 @@
  */
 import { ConfigurationTarget, EventEmitter, workspace } from 'vscode';
 import type { ConfigurationChangeEvent, Disposable, Event, LogOutputChannel } from 'vscode';
-import { normalizeSettings } from './settingsModel.ts';
+import { SETTING_KEYS, normalizeSettings } from './settingsModel.ts';
 import type { ExtensionSettings, RawSettings } from './settingsModel.ts';
 
 const SECTION = 'matih';
 
-/** Setting keys under `matih.`, by field of {@link ExtensionSettings}. */
-export const SETTING_KEYS = {
-  backend: 'backend',
-  mlflowUri: 'mlflow.uri',
-  mlflowWorkspaces: 'mlflow.workspaces',
-  dataDir: 'dataDir',
-  tenants: 'tenants',
-  activeTenant: 'activeTenant',
-  showArchived: 'showArchived',
-  pageSize: 'pageSize',
-  daemonNodePath: 'daemon.nodePath',
-  traceServer: 'trace.server',
-} as const satisfies Record<keyof ExtensionSettings, string>;
+export { SETTING_KEYS };
 
 export interface SettingsChange {
   previous: ExtensionSettings;

@@ -31,7 +31,33 @@ export interface ExtensionSettings {
   daemonNodePath: string;
   /** LSP message tracing into the "MATIH Daemon Trace" output. */
   traceServer: TraceSetting;
+  /** Where new experiments keep artifacts (embedded store): an absolute folder, `file:` or `s3:` URI; empty for the default. */
+  artifactsDestination: string;
+  /** An S3-compatible server for `s3:` artifacts, without a trailing slash; empty for AWS. */
+  s3EndpointUrl: string;
+  /** The S3 region; empty for the AWS environment's. */
+  s3Region: string;
+  /** Path-style S3 addresses (`endpoint/bucket/key`). */
+  s3PathStyle: boolean;
 }
+
+/** Setting keys under `matih.`, by field of {@link ExtensionSettings} (package.json has their schema). */
+export const SETTING_KEYS = {
+  backend: 'backend',
+  mlflowUri: 'mlflow.uri',
+  mlflowWorkspaces: 'mlflow.workspaces',
+  dataDir: 'dataDir',
+  tenants: 'tenants',
+  activeTenant: 'activeTenant',
+  showArchived: 'showArchived',
+  pageSize: 'pageSize',
+  daemonNodePath: 'daemon.nodePath',
+  traceServer: 'trace.server',
+  artifactsDestination: 'artifacts.destination',
+  s3EndpointUrl: 'artifacts.s3.endpointUrl',
+  s3Region: 'artifacts.s3.region',
+  s3PathStyle: 'artifacts.s3.pathStyle',
+} as const satisfies Record<keyof ExtensionSettings, string>;
 
 /** The raw values as `WorkspaceConfiguration.get` answers them: anything a user can type in JSON. */
 export type RawSettings = { [K in keyof ExtensionSettings]?: unknown };
@@ -77,6 +103,7 @@ export function normalizeSettings(raw: RawSettings): NormalizedSettings {
       ? Math.min(Math.max(raw.pageSize, 1), MAX_PAGE_SIZE)
       : DEFAULT_PAGE_SIZE;
   const trace = raw.traceServer === 'messages' || raw.traceServer === 'verbose' ? raw.traceServer : 'off';
+  const artifacts = normalizeArtifactSettings(raw, problems);
   return {
     settings: {
       backend,
@@ -89,9 +116,68 @@ export function normalizeSettings(raw: RawSettings): NormalizedSettings {
       pageSize,
       daemonNodePath: text(raw.daemonNodePath),
       traceServer: trace,
+      ...artifacts,
     },
     problems,
   };
+}
+
+type ArtifactSettings = Pick<ExtensionSettings, 'artifactsDestination' | 's3EndpointUrl' | 's3Region' | 's3PathStyle'>;
+
+/**
+ * The daemon refuses its whole configuration over one bad field, which would take the sidebar
+ * down for a typo in an artifact setting; a bad value is dropped here instead, and said so.
+ */
+function normalizeArtifactSettings(raw: RawSettings, problems: string[]): ArtifactSettings {
+  let artifactsDestination = text(raw.artifactsDestination);
+  const destinationProblem = checkArtifactsDestination(artifactsDestination);
+  if (destinationProblem !== undefined) {
+    problems.push(`matih.artifacts.destination: ${destinationProblem}; new experiments keep their artifacts in the data directory until it is fixed`);
+    artifactsDestination = '';
+  }
+  let s3EndpointUrl = text(raw.s3EndpointUrl).replace(/\/+$/, '');
+  const endpointProblem = checkS3EndpointUrl(s3EndpointUrl);
+  if (endpointProblem !== undefined) {
+    // Not echoed: a URL with user info holds a secret.
+    problems.push(`matih.artifacts.s3.endpointUrl: ${endpointProblem}; ignored`);
+    s3EndpointUrl = '';
+  }
+  let s3Region = text(raw.s3Region);
+  if (s3Region !== '' && !/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(s3Region)) {
+    problems.push(`matih.artifacts.s3.region: ${JSON.stringify(s3Region)} is not a region name such as us-east-1; ignored`);
+    s3Region = '';
+  }
+  return { artifactsDestination, s3EndpointUrl, s3Region, s3PathStyle: raw.s3PathStyle === true };
+}
+
+/** Why a `matih.artifacts.destination` value is unusable, or nothing; '' (the default) is fine. */
+export function checkArtifactsDestination(value: string): string | undefined {
+  if (value === '') return undefined;
+  if (/^s3:\/\//i.test(value)) {
+    return s3Bucket(value) === undefined ? 'must name a bucket, as in s3://bucket/prefix' : undefined;
+  }
+  if (/^file:\/\//i.test(value) || value.startsWith('/') || /^[A-Za-z]:[\\/]/.test(value) || value.startsWith('\\\\')) return undefined;
+  return 'must be an absolute folder, a file: URI or s3://bucket/prefix';
+}
+
+/** Why a `matih.artifacts.s3.endpointUrl` value is unusable, or nothing; '' (AWS) is fine. */
+export function checkS3EndpointUrl(value: string): string | undefined {
+  if (value === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'is not a URL; use e.g. http://localhost:9000';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must start with http:// or https://';
+  if (url.username !== '' || url.password !== '') return 'must not contain credentials; store S3 keys with "MATIH: Set Artifact Storage Credentials…"';
+  return undefined;
+}
+
+/** The bucket of an `s3://bucket/prefix` URI (lowercased, as S3 names are), else undefined. */
+export function s3Bucket(uri: string): string | undefined {
+  const match = /^s3:\/\/([^/?#]+)/i.exec(uri.trim());
+  return match?.[1]?.toLowerCase();
 }
 
 /** What the daemon starts with and receives on every change; empty strings become "unset". */
@@ -100,6 +186,10 @@ export function toDaemonSettings(s: ExtensionSettings): DaemonSettings {
   if (s.mlflowUri !== '') out.mlflowUri = s.mlflowUri;
   if (s.mlflowWorkspaces) out.mlflowWorkspaces = true;
   if (s.dataDir !== '') out.dataDir = s.dataDir;
+  if (s.artifactsDestination !== '') out.artifactsDestination = s.artifactsDestination;
+  if (s.s3EndpointUrl !== '') out.s3EndpointUrl = s.s3EndpointUrl;
+  if (s.s3Region !== '') out.s3Region = s.s3Region;
+  if (s.s3PathStyle) out.s3PathStyle = true;
   return out;
 }
 
