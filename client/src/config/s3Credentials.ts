@@ -149,11 +149,11 @@ export function isS3AuthError(error: unknown): boolean {
 }
 
 /**
- * The user's words for an S3 auth failure: the daemon reports it as an internal error carrying
- * the SDK's message, which reads like a bug; what the user can do about it is set keys.
+ * The user's words for an S3 auth failure: the daemon reports it as a permission error carrying
+ * the SDK's message (older daemons as an internal error); what the user can do is set keys.
  */
 export function s3AuthFailureMessage(message: string): string {
-  const detail = message.replace(/^Internal error in the daemon:\s*/i, '').trim();
+  const detail = message.replace(/^(?:Internal error in the daemon|Artifact storage refused the request):\s*/i, '').trim();
   if (/Could not load credentials from any providers/i.test(detail)) {
     return 'S3 artifact storage needs keys: none are stored for it, and the AWS environment and profile have none.';
   }

@@ -277,6 +277,28 @@ async function wrapStoreErrors<T>(fn: () => Promise<T>): Promise<T> {
     if (err instanceof ArtifactNotFoundError) throw notFound(err.path);
     if (err instanceof ArtifactPathError) throw invalid(err.message, 'path');
     if (err instanceof ArtifactUriError) throw new TrackingError('PERMISSION_DENIED', err.message);
+    if (isStorageAuthError(err)) {
+      // The store's keys, not the caller's token: a 403 with the SDK's words, so the editor can
+      // offer to set keys and an HTTP client does not mistake it for a daemon bug or a bad token.
+      throw new TrackingError('PERMISSION_DENIED', `Artifact storage refused the request: ${(err as Error).message}`);
+    }
     throw err;
   }
+}
+
+const STORAGE_AUTH_ERRORS = new Set([
+  'CredentialsProviderError',
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'AccessDenied',
+  'ExpiredToken',
+  'InvalidToken',
+]);
+
+/** An S3 SDK error saying the storage's credentials are missing, wrong or not allowed. */
+function isStorageAuthError(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  if (STORAGE_AUTH_ERRORS.has(err.name)) return true;
+  const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return status === 401 || status === 403;
 }
