@@ -177,7 +177,8 @@ test('Add Tenant and Switch Active Tenant: the status bar, the tree and the daem
   await notificationButton(page, /Added tenant "research-lab"/, 'Make Active');
 
   await waitForStatus(page, /tenant research-lab, backend embedded, daemon running/);
-  assert.match(await statusItem(page).innerText(), /research-lab · embedded/);
+  // The switch restarts the daemon's listener; the item settles on the new tenant and backend.
+  await waitFor('the status item to show research-lab · embedded', async () => /research-lab · embedded/.test(await statusItem(page).innerText()));
   await waitFor('the tree to put the active tenant first', async () => (await sidebar.labels())[0] === 'Tenant research-lab, active');
   assert.deepEqual(userSettings(m.editor)['matih.tenants'], ['research-lab']);
   // The daemon now serves the new tenant to scripts: its discovery file says so, and an MLflow

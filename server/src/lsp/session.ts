@@ -61,6 +61,8 @@ export class DaemonSession {
   private settingsProblem: string | undefined;
   /** The listener could not start. */
   private startProblem: string | undefined;
+  /** A listener (re)start is under way; `status()` then names the backend it is starting. */
+  private switching = false;
   /** The backend is unreachable or refuses the credentials. */
   private backendProblem: string | undefined;
   private ready = false;
@@ -161,7 +163,9 @@ export class DaemonSession {
     const problem = this.problem();
     return {
       version: VERSION,
-      backend: this.listener?.description ?? 'not running',
+      // While a settings change restarts the listener the daemon is still there: say what it is
+      // becoming rather than "not running", which reads like a crash in the status bar.
+      backend: this.listener?.description ?? (this.switching && settings ? `${settings.backend} (starting)` : 'not running'),
       ...(uiUrl ? { mlflowUiUrl: uiUrl } : {}),
       dataDir: this.listener?.dataDir ?? resolveDataDir(settings?.dataDir, this.host.env),
       activeTenant: settings?.activeTenant ?? 'default',
@@ -243,6 +247,7 @@ export class DaemonSession {
     await this.gate.exclusive(async () => {
       if (this.closed) return;
       this.settings = settings;
+      this.switching = true;
       const old = this.listener;
       this.listener = undefined;
       if (old) {
@@ -276,6 +281,8 @@ export class DaemonSession {
         await this.discovery.remove();
         this.startProblem = err instanceof DaemonUnavailableError ? err.message : `The daemon could not start: ${messageOf(err)}`;
         this.host.log(this.startProblem);
+      } finally {
+        this.switching = false;
       }
     });
     if (this.listener?.settings.backend === 'mlflow') {
