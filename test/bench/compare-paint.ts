@@ -26,13 +26,11 @@ import { toCompareMessage, toSeriesMessage } from '../../client/src/panels/compa
 import { embeddedOptions, startLspDaemon } from '../lsp/harness.ts';
 import type { LspDaemon } from '../lsp/harness.ts';
 import { harnessUnavailable, startHarness } from '../webviews/compare-harness.ts';
+import { CURVE_KEYS as KEYS, CURVE_RUNS as RUNS, curvePoints } from './curves.ts';
 import { fmt, pairs } from './report.ts';
 
-const RUNS = 10;
-const KEYS = ['loss', 'val_loss', 'accuracy', 'lr'];
 const BATCH = 1000;
 const CONCURRENCY = 4;
-const START = 1_760_000_000_000;
 /** What MLflow's UI asks per chart (get-history-bulk-interval, max_results 320). */
 const MLFLOW_POINTS_PER_CURVE = 320;
 
@@ -57,21 +55,6 @@ export interface ComparePaintResult {
   repeats: number;
 }
 
-function value(key: string, run: number, step: number): number {
-  const t = step / 10_000;
-  const noise = Math.sin(step * 12.9898 + run * 78.233) * 0.02;
-  switch (key) {
-    case 'loss':
-      return 2 * Math.exp(-t / (3 + run)) + noise;
-    case 'val_loss':
-      return 2.1 * Math.exp(-t / (3 + run)) + 2 * noise + 0.02 * t;
-    case 'accuracy':
-      return 1 - Math.exp(-t / (2 + run)) * 0.9 + noise / 2;
-    default:
-      return 1e-3 * Math.cos(t / 4) ** 2;
-  }
-}
-
 /** Logs every point through the daemon's MLflow-compatible HTTP API, a few requests at a time. */
 async function seed(daemon: LspDaemon, steps: number, progress: (line: string) => void): Promise<string[]> {
   const status = await daemon.statusWhere((s) => s.httpUrl !== undefined);
@@ -87,8 +70,8 @@ async function seed(daemon: LspDaemon, steps: number, progress: (line: string) =
   const worker = async (): Promise<void> => {
     while (next < jobs.length) {
       const { runId, r, key, from } = jobs[next++]!;
-      const metrics = [];
-      for (let s = from; s < Math.min(steps, from + BATCH); s++) metrics.push({ key, value: value(key, r, s), timestamp: START + s * 100, step: s });
+      // Deterministic noise from the step, so every worker's batches are the same whatever the order.
+      const metrics = curvePoints(key, r, from, Math.min(steps, from + BATCH), (s) => Math.sin(s * 12.9898 + r * 78.233) * 0.4);
       const res = await fetch(endpoint, {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },

@@ -22,16 +22,13 @@ import { Experiments, Inspect, type ParamsOf } from '../../protocol/src/index.ts
 import { TenantScope } from '../../server/src/tenancy/tenant-scope.ts';
 import { EmbeddedBackend } from '../../server/src/tracking/embedded/embedded-backend.ts';
 import { MlflowBackend } from '../../server/src/tracking/mlflow/index.ts';
-import type { Metric } from '../../server/src/tracking/types.ts';
 import { embeddedOptions, startLspDaemon } from '../lsp/harness.ts';
 import { mlflowVersion, withMlflow } from './processes.ts';
+import { CURVE_KEYS as KEYS, CURVE_RUNS as RUNS, CURVE_START as START, curvePoints, curveValue } from './curves.ts';
 import { fmt, load1, pairs } from './report.ts';
 
-const RUNS = 10;
-const KEYS = ['loss', 'val_loss', 'accuracy', 'lr'];
 const WIDTH = 1000;
 const MLFLOW_SAMPLE = 320;
-const START = 1_760_000_000_000;
 const REPEATS = 5;
 /** MLflow answers each bulk-interval request in seconds here; fewer repeats keep the bench short. */
 const MLFLOW_REPEATS = 3;
@@ -61,21 +58,6 @@ export interface InspectBenchResult {
   load: [number, number];
 }
 
-/** The value of a curve at a step: a noisy decay per key, different per run. */
-function value(key: string, run: number, step: number, noise: number): number {
-  const t = step / 10_000;
-  switch (key) {
-    case 'loss':
-      return 2 * Math.exp(-t / (3 + run)) + 0.05 * noise;
-    case 'val_loss':
-      return 2.1 * Math.exp(-t / (3 + run)) + 0.1 * noise + 0.02 * t;
-    case 'accuracy':
-      return 1 - Math.exp(-t / (2 + run)) * 0.9 + 0.01 * noise;
-    default:
-      return 1e-3 * Math.cos(t / 4) ** 2;
-  }
-}
-
 /** Writes the curves (and the table's runs) into a fresh data directory through the store itself. */
 async function seed(dataDir: string, steps: number, tableRuns: number, progress: (line: string) => void): Promise<{ runIds: string[]; curvesExp: string; tableExp: string }> {
   const backend = EmbeddedBackend.open({ dataDir });
@@ -91,9 +73,7 @@ async function seed(dataDir: string, steps: number, tableRuns: number, progress:
       runIds.push(runId);
       for (const key of KEYS) {
         for (let s = 0; s < steps; s += 1000) {
-          const batch: Metric[] = [];
-          for (let i = s; i < Math.min(steps, s + 1000); i++) batch.push({ key, value: value(key, r, i, noise()), timestamp: START + i * 100, step: i });
-          await scope.logBatch(runId, { metrics: batch });
+          await scope.logBatch(runId, { metrics: curvePoints(key, r, s, Math.min(steps, s + 1000), noise) });
         }
       }
     }
@@ -196,7 +176,7 @@ async function mlflowBulkInterval(steps: number, progress: (line: string) => voi
       runIds.forEach((runId, r) => {
         for (const key of KEYS) {
           let v = 0;
-          for (let i = 0; i < steps; i++) insert.run(key, (v = value(key, r, i, noise())), START + i * 100, runId, i);
+          for (let i = 0; i < steps; i++) insert.run(key, (v = curveValue(key, r, i, noise())), START + i * 100, runId, i);
           latest.run(key, v, START + (steps - 1) * 100, steps - 1, runId);
         }
       });

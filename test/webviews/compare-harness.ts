@@ -1,28 +1,14 @@
 /**
- * A harness for the built Compare Runs page in headless Chromium, shared by its browser test and
- * the compare-paint benchmark: a loopback server that serves the panel's HTML shell (the real
- * `buildPanelHtml`, so the real CSP and a fresh nonce per load) and the bundle from dist/webviews,
- * and a fake `acquireVsCodeApi` whose `postMessage` calls back into Node — the test plays the
- * extension. Console errors, page errors, dialogs and CSP violations are collected as problems.
+ * A harness for the built Compare Runs page in headless Chromium (./chromium-host.ts), shared by
+ * its browser test and the compare-paint benchmark: what the page posts calls back into Node, so
+ * the test plays the extension and can answer as it goes.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
-import { buildPanelHtml, newNonce } from '../../client/src/panels/html.ts';
-
-export const CHROMIUM = '/usr/bin/chromium';
-export const DIST = join(import.meta.dirname, '../../dist/webviews');
-/** Flags as the e2e editor uses them (no sandbox as root, no GPU, nothing in the background). */
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+import { chromiumUnavailable, collectProblems, installFakeVsCodeApi, launchChromium, sendToPage, startShellServer } from './chromium-host.ts';
 
 /** Why the harness cannot run here, or undefined. */
 export function harnessUnavailable(): string | undefined {
-  if (!existsSync(CHROMIUM)) return `no ${CHROMIUM}`;
-  if (!existsSync(join(DIST, 'compare.js'))) return 'no dist/webviews/compare.js (run npm run build)';
-  return undefined;
+  return chromiumUnavailable('compare');
 }
 
 export interface ComparePage {
@@ -48,37 +34,12 @@ export interface Harness {
 }
 
 export async function startHarness(): Promise<Harness> {
-  const shells: string[] = [];
-  let origin = '';
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    if (url.pathname === '/') {
-      const html = buildPanelHtml({
-        cspSource: origin,
-        scriptUri: `${origin}/dist/compare.js`,
-        styleUris: [`${origin}/dist/compare.css`],
-        nonce: newNonce(),
-        title: 'Compare Runs',
-      });
-      shells.push(html);
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html);
-      return;
-    }
-    const name = url.pathname.replace(/^\/dist\//, '');
-    if (name === 'compare.js' || name === 'compare.css') {
-      res.writeHead(200, { 'content-type': name.endsWith('.js') ? 'text/javascript' : 'text/css' });
-      res.end(readFileSync(join(DIST, name)));
-      return;
-    }
-    res.writeHead(url.pathname === '/favicon.ico' ? 204 : 404).end();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  const server = await startShellServer(['compare'], 'Compare Runs');
+  const browser = await launchChromium();
 
   return {
     browser,
-    origin,
+    origin: server.origin,
     async open(options = {}) {
       const page = await browser.newPage({ viewport: { width: options.width ?? 1200, height: options.height ?? 900 } });
       const sent: unknown[] = [];
@@ -88,25 +49,16 @@ export async function startHarness(): Promise<Harness> {
         page,
         sent,
         problems,
-        shells,
-        // As JSON text, as VS Code's postMessage carries it (Playwright's own argument encoding
-        // is slow for large nested arrays and would be what a benchmark measures).
-        send: (message) => page.evaluate((json) => (globalThis as any).postMessage(JSON.parse(json), '*'), JSON.stringify(message)),
+        shells: server.shells,
+        send: (message) => sendToPage(page, message),
         next(type, from = 0) {
           const found = sent.slice(from).find((m) => (m as { type?: string }).type === type);
           if (found !== undefined) return Promise.resolve(found);
           return new Promise((resolve) => waiters.push({ type, from, resolve }));
         },
       };
-      page.on('console', (m) => {
-        if (m.type() === 'error' || /Content.Security.Policy|Refused/i.test(m.text())) problems.push(m.text());
-      });
-      page.on('pageerror', (e) => problems.push(String(e)));
-      page.on('dialog', (d) => {
-        problems.push(`dialog: ${d.message()}`);
-        void d.dismiss();
-      });
-      await page.exposeFunction('__toExtension', (message: unknown) => {
+      collectProblems(page, problems);
+      await page.exposeFunction('__toHost', (message: unknown) => {
         sent.push(message);
         for (const w of waiters.splice(0)) {
           if ((message as { type?: string }).type === w.type) w.resolve(message);
@@ -114,23 +66,13 @@ export async function startHarness(): Promise<Harness> {
         }
         options.onMessage?.(message, handle);
       });
-      await page.addInitScript((initial) => {
-        let state: unknown = initial ?? undefined;
-        const g = globalThis as any;
-        g.__state = () => state;
-        g.acquireVsCodeApi = () => ({
-          postMessage: (m: unknown) => void g.__toExtension(m),
-          getState: () => state,
-          setState: (s: unknown) => (state = s),
-        });
-        g.document.addEventListener('securitypolicyviolation', (e: any) => console.error(`CSP violation: ${e.violatedDirective}`));
-      }, options.state ?? null);
-      await page.goto(`${origin}/`);
+      await installFakeVsCodeApi(page, options.state);
+      await page.goto(server.url('compare'));
       return handle;
     },
     async close() {
       await browser.close();
-      server.close();
+      await server.close();
     },
   };
 }

@@ -5,91 +5,43 @@
  * Saves a screenshot under test-results/webviews/. Skipped when Chromium or the bundle is absent.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium } from 'playwright-core';
 import type { Browser } from 'playwright-core';
 /** The page's globals, typed loosely: this project has no DOM lib. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Page = any;
 
-import { buildPanelHtml, newNonce } from '../../client/src/panels/html.ts';
+import { chromiumUnavailable, collectProblems, installFakeVsCodeApi, launchChromium, OUT, sendToPage, startShellServer } from './chromium-host.ts';
+import type { ShellServer } from './chromium-host.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const DIST = join(import.meta.dirname, '../../dist/webviews');
-const OUT = join(import.meta.dirname, '../../test-results/webviews');
 const HOSTILE_NAME = '"><img src=x onerror=alert(1)></script><script>alert(2)</script>';
 const HOSTILE_KEY = '<img src=x onerror=alert(3)>';
-const skip = !existsSync(CHROMIUM) || !existsSync(join(DIST, 'live.js')) ? 'needs /usr/bin/chromium and npm run build' : false;
+const skip = chromiumUnavailable('live') ?? false;
 
 describe('Live Metrics panel in Chromium', { skip }, () => {
   let browser: Browser;
-  let server: ReturnType<typeof createServer>;
-  let origin: string;
+  let server: ShellServer;
 
   before(async () => {
-    server = createServer((req, res) => {
-      const url = new URL(req.url ?? '/', 'http://x');
-      if (url.pathname === '/') {
-        const html = buildPanelHtml({
-          cspSource: origin,
-          scriptUri: `${origin}/dist/live.js`,
-          styleUris: [`${origin}/dist/live.css`],
-          nonce: newNonce(),
-          title: HOSTILE_NAME,
-        });
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html);
-        return;
-      }
-      const name = url.pathname.replace(/^\/dist\//, '');
-      if (name === 'live.js' || name === 'live.css') {
-        res.writeHead(200, { 'content-type': name.endsWith('.js') ? 'text/javascript' : 'text/css' });
-        res.end(readFileSync(join(DIST, name)));
-        return;
-      }
-      res.writeHead(url.pathname === '/favicon.ico' ? 204 : 404).end();
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    server = await startShellServer(['live'], HOSTILE_NAME);
+    browser = await launchChromium();
   });
 
   after(async () => {
     await browser?.close();
-    server?.close();
+    await server?.close();
   });
 
   it('draws growing curves with hostile names as text, under the CSP', async () => {
     const page = await browser.newPage({ viewport: { width: 1000, height: 720 } });
     const problems: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error' || /Content.Security.Policy|Refused/i.test(m.text())) problems.push(m.text());
-    });
-    page.on('pageerror', (e) => problems.push(String(e)));
-    page.on('dialog', (d) => {
-      problems.push(`dialog: ${d.message()}`);
-      void d.dismiss();
-    });
-    await page.addInitScript(() => {
-      const sent: unknown[] = [];
-      let state: unknown;
-      (globalThis as Page).__sent = sent;
-      (globalThis as Page).acquireVsCodeApi = () => ({
-        postMessage: (m: unknown) => sent.push(m),
-        getState: () => state,
-        setState: (s: unknown) => (state = s),
-      });
-      (globalThis as Page).document.addEventListener('securitypolicyviolation', (e: Page) => console.error(`CSP violation: ${e.violatedDirective}`));
-    });
-    await page.goto(`${origin}/`);
+    collectProblems(page, problems);
+    await installFakeVsCodeApi(page, undefined);
+    await page.goto(server.url('live'));
     await page.waitForFunction(() => (((globalThis as Page).__sent ?? []) as { type: string }[]).some((m) => m.type === 'ready'));
-    const send = (message: unknown) => page.evaluate((m) => (globalThis as Page).postMessage(m, '*'), message);
+    const send = (message: unknown) => sendToPage(page, message);
     await send({ type: 'run', run: { tenant: 'acme', runId: 'r1', name: HOSTILE_NAME, status: 'RUNNING', startTime: 0 }, reset: true });
     await send({ type: 'run', run: { tenant: 'acme', runId: 'r2', name: 'baseline', status: 'FINISHED', startTime: 0 }, reset: true });
     // Malformed messages are ignored.

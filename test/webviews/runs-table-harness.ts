@@ -1,31 +1,19 @@
 /**
- * A stand-in for the editor's webview host, for the inspect panels' Chromium tests and the
- * runs-table bench: a loopback HTTP server serving a panel's built bundle inside the HTML shell
- * the extension renders (same CSP, a fresh nonce per load), and headless Debian Chromium whose
- * pages get a fake `acquireVsCodeApi`. What a page posts is recorded (and handed to `onPost`);
- * `send` delivers a message the way the extension's `postMessage` does.
+ * The inspect panels' pages (Runs table, Run details) in headless Chromium (./chromium-host.ts),
+ * for their browser tests and the runs-table bench, with VS Code's Dark Modern colours set as the
+ * editor sets them. What a page posts is recorded in the page (and handed to `onPost`); `send`
+ * delivers a message the way the extension's `postMessage` does.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import type { Browser, Page } from 'playwright-core';
-import { buildPanelHtml, newNonce } from '../../client/src/panels/html.ts';
+import type { Page } from 'playwright-core';
+import { chromiumUnavailable, collectProblems, installFakeVsCodeApi, launchChromium, sendToPage, startShellServer } from './chromium-host.ts';
 
-export const CHROMIUM = '/usr/bin/chromium';
-export const DIST = join(import.meta.dirname, '../../dist/webviews');
-export const OUT = join(import.meta.dirname, '../../test-results/webviews');
-/** The flags test/e2e/support/editor.ts starts Chromium with (no sandbox as root, no GPU). */
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+export { OUT } from './chromium-host.ts';
 
 export type Bundle = 'runs-table' | 'run-details';
 
 /** Why the Chromium tests cannot run here, or false. */
 export function harnessUnavailable(bundle: Bundle): string | false {
-  if (!existsSync(CHROMIUM)) return `needs ${CHROMIUM}`;
-  if (!existsSync(join(DIST, `${bundle}.js`))) return 'needs npm run build';
-  return false;
+  return chromiumUnavailable(bundle) ?? false;
 }
 
 export interface PanelPage {
@@ -53,65 +41,18 @@ export interface Harness {
 }
 
 export async function startHarness(): Promise<Harness> {
-  const nonces: string[] = [];
-  let origin = '';
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    const shell = /^\/(runs-table|run-details)\.html$/.exec(url.pathname);
-    if (shell !== null) {
-      const nonce = newNonce();
-      nonces.push(nonce);
-      const html = buildPanelHtml({
-        cspSource: origin,
-        scriptUri: `${origin}/dist/${shell[1]}.js`,
-        styleUris: [`${origin}/dist/${shell[1]}.css`],
-        nonce,
-        title: 'Panel',
-      });
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html);
-      return;
-    }
-    const name = url.pathname.replace(/^\/dist\//, '');
-    if (/^(runs-table|run-details)\.(js|css)$/.test(name)) {
-      res.writeHead(200, { 'content-type': name.endsWith('.js') ? 'text/javascript' : 'text/css' });
-      res.end(readFileSync(join(DIST, name)));
-      return;
-    }
-    res.writeHead(url.pathname === '/favicon.ico' ? 204 : 404).end();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  const server = await startShellServer(['runs-table', 'run-details'], 'Panel');
+  const browser = await launchChromium();
 
   const open: Harness['open'] = async (bundle, options = {}) => {
     const page = await browser.newPage({ viewport: options.viewport ?? { width: 1200, height: 760 } });
     const problems: string[] = [];
     const warnings: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error' || /Content.Security.Policy|Refused/i.test(m.text())) problems.push(m.text());
-      else if (m.type() === 'warning') warnings.push(m.text());
-    });
-    page.on('pageerror', (e) => problems.push(String(e)));
-    page.on('dialog', (d) => {
-      problems.push(`dialog: ${d.message()}`);
-      void d.dismiss();
-    });
-    if (options.onPost !== undefined) await page.exposeFunction('__matihPost', options.onPost);
-    await page.addInitScript((initial) => {
+    collectProblems(page, problems, warnings);
+    if (options.onPost !== undefined) await page.exposeFunction('__toHost', options.onPost);
+    await installFakeVsCodeApi(page, options.state);
+    await page.addInitScript(() => {
       const g = globalThis as any;
-      const sent: unknown[] = [];
-      let state: unknown = initial ?? undefined;
-      g.__sent = sent;
-      g.__state = () => state;
-      g.acquireVsCodeApi = () => ({
-        postMessage: (m: unknown) => {
-          sent.push(m);
-          g.__matihPost?.(m);
-        },
-        getState: () => state,
-        setState: (s: unknown) => (state = s),
-      });
-      g.document.addEventListener('securitypolicyviolation', (e: any) => console.error(`CSP violation: ${e.violatedDirective}`));
       // The editor sets its theme's colours as --vscode-* variables on <html> (through the CSSOM,
       // which the CSP allows); these are VS Code's Dark Modern ones.
       const theme: Record<string, string> = {
@@ -165,17 +106,15 @@ export async function startHarness(): Promise<Harness> {
         const observer = new g.MutationObserver(() => apply() && observer.disconnect());
         observer.observe(g.document, { childList: true });
       }
-    }, options.state ?? null);
-    await page.goto(`${origin}/${bundle}.html`);
+    });
+    await page.goto(server.url(bundle));
     const sent = () => page.evaluate(() => (globalThis as any).__sent as { type: string }[]);
     return {
       page,
       problems,
       warnings,
       sent,
-      // As a string, parsed in the page: the editor sends messages as JSON too, and Playwright's
-      // own serialisation of a large object would cost far more than the page's work.
-      send: (message) => page.evaluate((json) => (globalThis as any).postMessage(JSON.parse(json), '*'), JSON.stringify(message)),
+      send: (message) => sendToPage(page, message),
       state: () => page.evaluate(() => (globalThis as any).__state()),
       waitForSent: async (type, from = 0) => {
         const handle = await page.waitForFunction(
@@ -189,14 +128,12 @@ export async function startHarness(): Promise<Harness> {
   };
 
   return {
-    get origin() {
-      return origin;
-    },
-    nonces,
+    origin: server.origin,
+    nonces: server.nonces,
     open,
     close: async () => {
       await browser.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
     },
   };
 }

@@ -20,15 +20,16 @@ import { ExperimentNode } from '../views/nodes/experimentNode.ts';
 import { RunNode } from '../views/nodes/runNode.ts';
 import { DirectionMemory, parseCompareTarget, targetKey } from './compareData.ts';
 import type { CompareTarget } from './compareData.ts';
-import { ComparePanel, compareWebviewOptions } from './comparePanel.ts';
+import { ComparePanel } from './comparePanel.ts';
 import type { ComparePanelDeps } from './comparePanel.ts';
+import { PanelSet, panelWebviewOptions } from './panelHost.ts';
 
 export const COMPARE_RUNS = Commands.compareRuns;
 
 /** The open panels by `targetKey`. */
 class ComparePanels implements Disposable {
   readonly #deps: ComparePanelDeps;
-  readonly #panels = new Map<string, ComparePanel>();
+  readonly #panels = new PanelSet<ComparePanel>();
 
   constructor(deps: ComparePanelDeps) {
     this.#deps = deps;
@@ -41,12 +42,8 @@ class ComparePanels implements Disposable {
       runIds = runIds.slice(0, COMPARE_PANEL_MAX_RUNS);
     }
     const clean = { tenant: target.tenant, runIds };
-    const existing = this.#panels.get(targetKey(clean));
-    if (existing !== undefined) {
-      existing.reveal();
-      return;
-    }
-    const panel = window.createWebviewPanel(COMPARE_PANEL_VIEW_TYPE, 'Compare Runs', ViewColumn.Active, compareWebviewOptions(this.#deps.extensionUri));
+    if (this.#panels.reveal(targetKey(clean))) return;
+    const panel = window.createWebviewPanel(COMPARE_PANEL_VIEW_TYPE, 'Compare Runs', ViewColumn.Active, panelWebviewOptions(this.#deps.extensionUri));
     this.#adopt(panel, clean);
   }
 
@@ -61,12 +58,11 @@ class ComparePanels implements Disposable {
   }
 
   dispose(): void {
-    for (const panel of [...this.#panels.values()]) panel.dispose();
+    this.#panels.dispose();
   }
 
   #adopt(panel: WebviewPanel, target: CompareTarget): void {
-    const key = targetKey(target);
-    this.#panels.set(key, new ComparePanel(this.#deps, panel, target, () => this.#panels.delete(key)));
+    this.#panels.add(targetKey(target), (forget) => new ComparePanel(this.#deps, panel, target, forget));
   }
 }
 

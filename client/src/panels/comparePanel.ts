@@ -6,7 +6,7 @@
  * and every message it sends is validated first. Exports are saved where the user picks.
  */
 import { CancellationTokenSource, Uri, window, workspace } from 'vscode';
-import type { Disposable, LogOutputChannel, WebviewPanel, WebviewOptions } from 'vscode';
+import type { Disposable, LogOutputChannel, WebviewPanel } from 'vscode';
 import { CompareFromWebview, Runs } from '../../../protocol/src/index.ts';
 import type { CompareToWebview } from '../../../protocol/src/index.ts';
 import { Inspect } from '../../../protocol/src/inspect.ts';
@@ -14,7 +14,7 @@ import type { DaemonApi } from '../daemon/daemonClient.ts';
 import { readableError } from '../util/errors.ts';
 import type { CompareTarget, DirectionMemory } from './compareData.ts';
 import { decodePngDataUrl, panelTitle, saveName, toCompareMessage, toSeriesMessage } from './compareData.ts';
-import { buildPanelHtml, newNonce } from './html.ts';
+import { PanelChannel } from './panelHost.ts';
 
 export interface ComparePanelDeps {
   readonly extensionUri: Uri;
@@ -23,22 +23,10 @@ export interface ComparePanelDeps {
   readonly log: LogOutputChannel;
 }
 
-/** The webview options of every Compare panel: scripts, nothing else, files from dist/webviews only. */
-export function compareWebviewOptions(extensionUri: Uri): WebviewOptions {
-  return {
-    enableScripts: true,
-    enableCommandUris: false,
-    enableForms: false,
-    localResourceRoots: [Uri.joinPath(extensionUri, 'dist', 'webviews')],
-  };
-}
-
 export class ComparePanel implements Disposable {
   readonly target: CompareTarget;
-  readonly panel: WebviewPanel;
+  readonly #channel: PanelChannel<CompareFromWebview, CompareToWebview>;
   readonly #deps: ComparePanelDeps;
-  readonly #disposables: Disposable[];
-  #ready = false;
   /** Metric keys the page may ask curves for (from the last compare answer). */
   #keys = new Set<string>();
   /** Bumped on every (re)load, so answers meant for an older page are dropped. */
@@ -49,67 +37,44 @@ export class ComparePanel implements Disposable {
 
   constructor(deps: ComparePanelDeps, panel: WebviewPanel, target: CompareTarget, onDisposed: () => void) {
     this.#deps = deps;
-    this.panel = panel;
     this.target = target;
-    panel.webview.options = compareWebviewOptions(deps.extensionUri);
-    this.#disposables = [
-      panel.webview.onDidReceiveMessage((message: unknown) => this.#onMessage(message)),
-      panel.onDidChangeViewState(() => {
-        // A hidden webview is torn down (no retained context); shown again, its page says `ready` anew.
-        if (!panel.visible) {
-          this.#ready = false;
-          this.#generation++;
-          this.#cancelAll();
-        }
-      }),
-      panel.onDidDispose(() => {
+    this.#channel = new PanelChannel(panel, {
+      extensionUri: deps.extensionUri,
+      bundle: 'compare',
+      name: 'Compare Runs',
+      log: deps.log,
+      schema: CompareFromWebview,
+      onMessage: (message) => this.#onMessage(message),
+      onHidden: () => {
+        this.#generation++;
+        this.#cancelAll();
+      },
+      onDisposed: () => {
         this.#disposed = true;
         this.#generation++;
         this.#cancelAll();
-        for (const d of this.#disposables.splice(0)) d.dispose();
         onDisposed();
-      }),
-    ];
-    this.#render();
-  }
-
-  reveal(): void {
-    this.panel.reveal();
-  }
-
-  dispose(): void {
-    this.panel.dispose();
-  }
-
-  #render(): void {
-    const webview = this.panel.webview;
-    const root = Uri.joinPath(this.#deps.extensionUri, 'dist', 'webviews');
-    const file = (name: string): string => webview.asWebviewUri(Uri.joinPath(root, name)).toString();
-    webview.html = buildPanelHtml({
-      cspSource: webview.cspSource,
-      scriptUri: file('compare.js'),
-      styleUris: [file('compare.css')],
-      nonce: newNonce(),
-      title: 'Compare Runs',
+      },
     });
   }
 
-  #post(message: CompareToWebview, generation: number): void {
-    if (this.#disposed || !this.#ready || generation !== this.#generation) return;
-    void this.panel.webview.postMessage(message);
+  reveal(): void {
+    this.#channel.reveal();
   }
 
-  #onMessage(raw: unknown): void {
-    const parsed = CompareFromWebview.safeParse(raw);
-    if (!parsed.success) {
-      const type = typeof raw === 'object' && raw !== null && typeof (raw as { type?: unknown }).type === 'string' ? (raw as { type: string }).type.slice(0, 40) : '?';
-      this.#deps.log.warn(`Compare Runs: ignored a malformed "${type}" message from the panel: ${parsed.error.issues[0]?.message ?? ''}`);
-      return;
-    }
-    const message = parsed.data;
+  dispose(): void {
+    // Closing the panel runs `onDisposed` above, as when the user closes it.
+    this.#channel.panel.dispose();
+  }
+
+  #post(message: CompareToWebview, generation: number): void {
+    if (this.#disposed || generation !== this.#generation) return;
+    this.#channel.post(message);
+  }
+
+  #onMessage(message: CompareFromWebview): void {
     switch (message.type) {
       case 'ready':
-        this.#ready = true;
         void this.#load(++this.#generation);
         break;
       case 'series':
@@ -141,7 +106,7 @@ export class ComparePanel implements Disposable {
       const view = await this.#deps.daemon.request(Runs.compare, { tenant, runIds, directions: this.#deps.directions.all() });
       const message = toCompareMessage(tenant, view, runIds, this.#deps.directions.all());
       this.#keys = new Set(message.metrics.map((m) => m.key));
-      this.panel.title = panelTitle(message.runs);
+      this.#channel.panel.title = panelTitle(message.runs);
       this.#post(message, generation);
     } catch (error) {
       const text = readableError(error);

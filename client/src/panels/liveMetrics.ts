@@ -5,7 +5,7 @@
  * is validated before anything acts on it. The panel survives a reload through its serializer.
  */
 import { Commands } from '../commands/ids.ts';
-import { commands, QuickPickItemKind, Uri, ViewColumn, window } from 'vscode';
+import { commands, QuickPickItemKind, ViewColumn, window } from 'vscode';
 import type { Disposable, ExtensionContext, LogOutputChannel, QuickPickItem, WebviewPanel } from 'vscode';
 import {
   Experiments,
@@ -24,7 +24,7 @@ import type { Settings } from '../config/settings.ts';
 import { readableError } from '../util/errors.ts';
 import { runLabel } from '../util/format.ts';
 import { RunNode } from '../views/nodes/runNode.ts';
-import { buildPanelHtml, newNonce } from './html.ts';
+import { panelWebviewOptions, parsePanelMessage, renderPanel, watchPanel } from './panelHost.ts';
 import { frameToMessages, toPanelRun } from './liveData.ts';
 
 export const OPEN_LIVE_METRICS = Commands.openLiveMetrics;
@@ -75,9 +75,7 @@ export class LiveMetricsPanel implements Disposable {
   /** Shows the panel (creating it when needed) and adds the runs not in it yet. */
   open(refs: readonly RunRef[]): void {
     if (this.#panel === undefined) {
-      const panel = window.createWebviewPanel(LIVE_PANEL_VIEW_TYPE, 'Live Metrics', ViewColumn.Active, {
-        ...this.#webviewOptions(),
-      });
+      const panel = window.createWebviewPanel(LIVE_PANEL_VIEW_TYPE, 'Live Metrics', ViewColumn.Active, panelWebviewOptions(this.#context.extensionUri));
       this.#adopt(panel);
     } else {
       this.#panel.reveal();
@@ -102,46 +100,18 @@ export class LiveMetricsPanel implements Disposable {
     for (const d of this.#disposables.splice(0)) d.dispose();
   }
 
-  #webviewOptions() {
-    return {
-      enableScripts: true,
-      enableCommandUris: false,
-      enableForms: false,
-      localResourceRoots: [this.#root()],
-    };
-  }
-
-  #root(): Uri {
-    return Uri.joinPath(this.#context.extensionUri, 'dist', 'webviews');
-  }
-
   #adopt(panel: WebviewPanel): void {
     this.#panel = panel;
     this.#ready = false;
-    panel.webview.options = this.#webviewOptions();
-    this.#panelDisposables = [
-      panel.webview.onDidReceiveMessage((message: unknown) => this.#onMessage(message)),
-      panel.onDidChangeViewState(() => {
-        // A hidden webview is torn down; when shown again its page says `ready` anew.
-        if (!panel.visible) this.#ready = false;
-      }),
-      panel.onDidDispose(() => this.#onDisposed()),
-    ];
-    this.#render();
-  }
-
-  #render(): void {
-    const panel = this.#panel;
-    if (panel === undefined) return;
-    const webview = panel.webview;
-    const file = (name: string): string => webview.asWebviewUri(Uri.joinPath(this.#root(), name)).toString();
-    webview.html = buildPanelHtml({
-      cspSource: webview.cspSource,
-      scriptUri: file('live.js'),
-      styleUris: [file('live.css')],
-      nonce: newNonce(),
-      title: 'Live Metrics',
+    panel.webview.options = panelWebviewOptions(this.#context.extensionUri);
+    this.#panelDisposables = watchPanel(panel, {
+      onMessage: (message) => this.#onMessage(message),
+      onHidden: () => {
+        this.#ready = false;
+      },
+      onDisposed: () => this.#onDisposed(),
     });
+    renderPanel(panel, this.#context.extensionUri, 'live', 'Live Metrics');
   }
 
   #post(message: LiveToWebview): void {
@@ -150,12 +120,8 @@ export class LiveMetricsPanel implements Disposable {
   }
 
   #onMessage(raw: unknown): void {
-    const parsed = LiveFromWebview.safeParse(raw);
-    if (!parsed.success) {
-      this.#log.warn('Live Metrics: ignored a malformed message from the panel');
-      return;
-    }
-    const message = parsed.data;
+    const message = parsePanelMessage(LiveFromWebview, raw, this.#log, 'Live Metrics');
+    if (message === undefined) return;
     switch (message.type) {
       case 'ready':
         this.#ready = true;

@@ -4,7 +4,7 @@
  * artifacts in the sidebar. What the page sends is validated before anything acts on it; panels
  * survive a reload through their serializer.
  */
-import { env, Uri, ViewColumn, window } from 'vscode';
+import { env, ViewColumn, window } from 'vscode';
 import type { Disposable, ExtensionContext, LogOutputChannel, WebviewPanel } from 'vscode';
 import {
   Experiments,
@@ -17,9 +17,8 @@ import type { RunDetailsToWebview } from '../../../protocol/src/index.ts';
 import { Inspect } from '../../../protocol/src/inspect.ts';
 import type { DaemonApi } from '../daemon/daemonClient.ts';
 import { readableError } from '../util/errors.ts';
-import { buildPanelHtml, newNonce } from './html.ts';
+import { PanelChannel, PanelSet, panelWebviewOptions } from './panelHost.ts';
 import { toDetailsSeries, toRunDetails } from './runDetailsData.ts';
-import { webviewOptions } from './runsTable.ts';
 
 export interface RunRef {
   tenant: string;
@@ -34,11 +33,9 @@ export class RunDetailsPanel implements Disposable {
   readonly #ext: ExtensionContext;
   readonly #daemon: DaemonApi;
   readonly #log: LogOutputChannel;
-  readonly #panel: WebviewPanel;
+  readonly #channel: PanelChannel<RunDetailsFromWebview, RunDetailsToWebview>;
   readonly #showArtifacts: ShowArtifacts;
-  readonly #disposables: Disposable[];
   readonly #onDispose: () => void;
-  #ready = false;
   #experimentId: string | undefined;
   /** Bumped on every (re)load, so answers of an older load are dropped. */
   #generation = 0;
@@ -55,60 +52,37 @@ export class RunDetailsPanel implements Disposable {
     this.#ext = ext;
     this.#daemon = daemon;
     this.#log = log;
-    this.#panel = panel;
     this.ref = ref;
     this.#showArtifacts = showArtifacts;
     this.#onDispose = onDispose;
-    panel.webview.options = webviewOptions(ext);
-    this.#disposables = [
-      panel.webview.onDidReceiveMessage((message: unknown) => this.#onMessage(message)),
-      panel.onDidChangeViewState(() => {
-        if (!panel.visible) this.#ready = false;
-      }),
-      panel.onDidDispose(() => this.dispose()),
-    ];
-    this.#render();
+    this.#channel = new PanelChannel(panel, {
+      extensionUri: ext.extensionUri,
+      bundle: 'run-details',
+      name: 'Run details',
+      log,
+      schema: RunDetailsFromWebview,
+      onMessage: (message) => this.#onMessage(message),
+      onDisposed: () => this.dispose(),
+    });
   }
 
   reveal(): void {
-    this.#panel.reveal();
+    this.#channel.reveal();
   }
 
   dispose(): void {
     this.#generation++;
-    this.#ready = false;
-    for (const d of this.#disposables.splice(0)) d.dispose();
-    this.#panel.dispose();
+    this.#channel.dispose();
     this.#onDispose();
   }
 
-  #render(): void {
-    const webview = this.#panel.webview;
-    const root = Uri.joinPath(this.#ext.extensionUri, 'dist', 'webviews');
-    const file = (name: string): string => webview.asWebviewUri(Uri.joinPath(root, name)).toString();
-    webview.html = buildPanelHtml({
-      cspSource: webview.cspSource,
-      scriptUri: file('run-details.js'),
-      styleUris: [file('run-details.css')],
-      nonce: newNonce(),
-      title: 'Run details',
-    });
-  }
-
   #post(message: RunDetailsToWebview): void {
-    if (this.#ready) void this.#panel.webview.postMessage(message);
+    this.#channel.post(message);
   }
 
-  #onMessage(raw: unknown): void {
-    const parsed = RunDetailsFromWebview.safeParse(raw);
-    if (!parsed.success) {
-      this.#log.warn(`Run details: ignored a malformed message from the panel (${parsed.error.issues[0]?.message ?? 'invalid'})`);
-      return;
-    }
-    const message = parsed.data;
+  #onMessage(message: RunDetailsFromWebview): void {
     switch (message.type) {
       case 'ready':
-        this.#ready = true;
         void this.#load();
         break;
       case 'refresh':
@@ -136,7 +110,7 @@ export class RunDetailsPanel implements Disposable {
       if (generation !== this.#generation) return;
       this.#experimentId = run.experimentId;
       const details = toRunDetails(this.ref.tenant, run, experiment?.name ?? null);
-      this.#panel.title = `Run: ${details.name ?? run.id.slice(0, 8)}`;
+      this.#channel.panel.title = `Run: ${details.name ?? run.id.slice(0, 8)}`;
       this.#post({ type: 'run', run: details });
     } catch (error) {
       if (generation !== this.#generation) return;
@@ -183,7 +157,7 @@ export class RunDetailsPanels implements Disposable {
   readonly #daemon: DaemonApi;
   readonly #log: LogOutputChannel;
   readonly #showArtifacts: ShowArtifacts;
-  readonly #panels = new Map<string, RunDetailsPanel>();
+  readonly #panels = new PanelSet<RunDetailsPanel>();
 
   constructor(ext: ExtensionContext, daemon: DaemonApi, log: LogOutputChannel, showArtifacts: ShowArtifacts) {
     this.#ext = ext;
@@ -193,12 +167,8 @@ export class RunDetailsPanels implements Disposable {
   }
 
   open(ref: RunRef): void {
-    const existing = this.#panels.get(`${ref.tenant}/${ref.runId}`);
-    if (existing !== undefined) {
-      existing.reveal();
-      return;
-    }
-    const panel = window.createWebviewPanel(RUN_DETAILS_VIEW_TYPE, 'Run details', ViewColumn.Active, webviewOptions(this.#ext));
+    if (this.#panels.reveal(`${ref.tenant}/${ref.runId}`)) return;
+    const panel = window.createWebviewPanel(RUN_DETAILS_VIEW_TYPE, 'Run details', ViewColumn.Active, panelWebviewOptions(this.#ext.extensionUri));
     this.#adopt(panel, ref);
   }
 
@@ -212,14 +182,10 @@ export class RunDetailsPanels implements Disposable {
   }
 
   #adopt(panel: WebviewPanel, ref: RunRef): void {
-    const key = `${ref.tenant}/${ref.runId}`;
-    const details = new RunDetailsPanel(this.#ext, this.#daemon, this.#log, panel, ref, this.#showArtifacts, () => {
-      if (this.#panels.get(key) === details) this.#panels.delete(key);
-    });
-    this.#panels.set(key, details);
+    this.#panels.add(`${ref.tenant}/${ref.runId}`, (forget) => new RunDetailsPanel(this.#ext, this.#daemon, this.#log, panel, ref, this.#showArtifacts, forget));
   }
 
   dispose(): void {
-    for (const panel of [...this.#panels.values()]) panel.dispose();
+    this.#panels.dispose();
   }
 }

@@ -5,7 +5,7 @@
  * was hidden and shown again (a new document) gets them back at once. What the page sends is
  * validated before anything acts on it. Panels survive a reload through their serializer.
  */
-import { commands, Uri, ViewColumn, window } from 'vscode';
+import { commands, ViewColumn, window } from 'vscode';
 import type { Disposable, ExtensionContext, LogOutputChannel, WebviewPanel } from 'vscode';
 import {
   RUNS_TABLE_VIEW_TYPE,
@@ -18,7 +18,7 @@ import { Inspect } from '../../../protocol/src/inspect.ts';
 import { Commands } from '../commands/ids.ts';
 import type { DaemonApi } from '../daemon/daemonClient.ts';
 import { readableError } from '../util/errors.ts';
-import { buildPanelHtml, newNonce } from './html.ts';
+import { PanelChannel, PanelSet, panelWebviewOptions } from './panelHost.ts';
 import { FIRST_PAGE_ROWS, MAX_TABLE_ROWS, PAGE_ROWS, orderByOf, sameLoad, toRowsMessages } from './runsTableData.ts';
 
 /** The Compare panel's command (another area): `{ tenant, runIds }`. */
@@ -41,11 +41,9 @@ export class RunsTablePanel implements Disposable {
   readonly #ext: ExtensionContext;
   readonly #daemon: DaemonApi;
   readonly #log: LogOutputChannel;
-  readonly #panel: WebviewPanel;
-  readonly #disposables: Disposable[];
+  readonly #channel: PanelChannel<RunsTableFromWebview, RunsTableToWebview>;
   readonly #onDispose: () => void;
   readonly #showArchived: () => boolean;
-  #ready = false;
   /** The query the user asked for last (a refused filter leaves the loaded rows as they were). */
   #query: RunsTableQuery;
   #load: Load | undefined;
@@ -65,62 +63,38 @@ export class RunsTablePanel implements Disposable {
     this.#showArchived = showArchived;
     this.#daemon = daemon;
     this.#log = log;
-    this.#panel = panel;
     this.context = context;
     this.#query = query;
     this.#onDispose = onDispose;
     panel.title = `Runs: ${context.experimentName}`;
-    panel.webview.options = webviewOptions(ext);
-    this.#disposables = [
-      panel.webview.onDidReceiveMessage((message: unknown) => this.#onMessage(message)),
-      panel.onDidChangeViewState(() => {
-        // A hidden webview is torn down; when shown again its page says `ready` anew.
-        if (!panel.visible) this.#ready = false;
-      }),
-      panel.onDidDispose(() => this.dispose()),
-    ];
-    this.#render();
+    this.#channel = new PanelChannel(panel, {
+      extensionUri: ext.extensionUri,
+      bundle: 'runs-table',
+      name: 'Runs table',
+      log,
+      schema: RunsTableFromWebview,
+      onMessage: (message) => this.#onMessage(message),
+      onDisposed: () => this.dispose(),
+    });
   }
 
   reveal(): void {
-    this.#panel.reveal();
+    this.#channel.reveal();
   }
 
   dispose(): void {
     this.#generation++;
-    this.#ready = false;
-    for (const d of this.#disposables.splice(0)) d.dispose();
-    this.#panel.dispose();
+    this.#channel.dispose();
     this.#onDispose();
   }
 
-  #render(): void {
-    const webview = this.#panel.webview;
-    const root = Uri.joinPath(this.#ext.extensionUri, 'dist', 'webviews');
-    const file = (name: string): string => webview.asWebviewUri(Uri.joinPath(root, name)).toString();
-    webview.html = buildPanelHtml({
-      cspSource: webview.cspSource,
-      scriptUri: file('runs-table.js'),
-      styleUris: [file('runs-table.css')],
-      nonce: newNonce(),
-      title: 'Runs',
-    });
-  }
-
   #post(message: RunsTableToWebview): void {
-    if (this.#ready) void this.#panel.webview.postMessage(message);
+    this.#channel.post(message);
   }
 
-  #onMessage(raw: unknown): void {
-    const parsed = RunsTableFromWebview.safeParse(raw);
-    if (!parsed.success) {
-      this.#log.warn(`Runs table: ignored a malformed message from the panel (${parsed.error.issues[0]?.message ?? 'invalid'})`);
-      return;
-    }
-    const message = parsed.data;
+  #onMessage(message: RunsTableFromWebview): void {
     switch (message.type) {
       case 'ready':
-        this.#ready = true;
         this.#post({ type: 'init', context: this.context, query: this.#query });
         if (this.#load !== undefined && sameLoad(this.#load.query, this.#query)) this.#replay(this.#load);
         else void this.#start(this.#query);
@@ -231,21 +205,12 @@ export class RunsTablePanel implements Disposable {
   }
 }
 
-export function webviewOptions(ext: ExtensionContext) {
-  return {
-    enableScripts: true,
-    enableCommandUris: false,
-    enableForms: false,
-    localResourceRoots: [Uri.joinPath(ext.extensionUri, 'dist', 'webviews')],
-  };
-}
-
 /** Every Runs table panel, one per experiment. */
 export class RunsTablePanels implements Disposable {
   readonly #ext: ExtensionContext;
   readonly #daemon: DaemonApi;
   readonly #log: LogOutputChannel;
-  readonly #panels = new Map<string, RunsTablePanel>();
+  readonly #panels = new PanelSet<RunsTablePanel>();
   readonly #showArchived: () => boolean;
 
   constructor(ext: ExtensionContext, daemon: DaemonApi, log: LogOutputChannel, showArchived: () => boolean) {
@@ -256,13 +221,8 @@ export class RunsTablePanels implements Disposable {
   }
 
   open(context: RunsTableContext): void {
-    const key = `${context.tenant}/${context.experimentId}`;
-    const existing = this.#panels.get(key);
-    if (existing !== undefined) {
-      existing.reveal();
-      return;
-    }
-    const panel = window.createWebviewPanel(RUNS_TABLE_VIEW_TYPE, `Runs: ${context.experimentName}`, ViewColumn.Active, webviewOptions(this.#ext));
+    if (this.#panels.reveal(`${context.tenant}/${context.experimentId}`)) return;
+    const panel = window.createWebviewPanel(RUNS_TABLE_VIEW_TYPE, `Runs: ${context.experimentName}`, ViewColumn.Active, panelWebviewOptions(this.#ext.extensionUri));
     this.#adopt(panel, context, DEFAULT_QUERY);
   }
 
@@ -277,14 +237,12 @@ export class RunsTablePanels implements Disposable {
   }
 
   #adopt(panel: WebviewPanel, context: RunsTableContext, query: RunsTableQuery): void {
-    const key = `${context.tenant}/${context.experimentId}`;
-    const table = new RunsTablePanel(this.#ext, this.#daemon, this.#log, panel, context, query, this.#showArchived, () => {
-      if (this.#panels.get(key) === table) this.#panels.delete(key);
-    });
-    this.#panels.set(key, table);
+    this.#panels.add(`${context.tenant}/${context.experimentId}`, (forget) =>
+      new RunsTablePanel(this.#ext, this.#daemon, this.#log, panel, context, query, this.#showArchived, forget),
+    );
   }
 
   dispose(): void {
-    for (const panel of [...this.#panels.values()]) panel.dispose();
+    this.#panels.dispose();
   }
 }

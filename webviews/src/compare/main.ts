@@ -12,6 +12,7 @@ import { SERIES_MAX_WIDTH, SERIES_MIN_WIDTH } from '../../../protocol/src/inspec
 import { CompareFromWebview, ComparePanelState, CompareToWebview } from '../../../protocol/src/compare-panel.ts';
 import type { CompareCurve, CompareDirection, CompareMetric } from '../../../protocol/src/compare-panel.ts';
 import { readChartTheme, seriesColour } from '../shared/charts.ts';
+import { acquirePage, onPageMessage } from '../shared/host.ts';
 import type { ChartTheme, ChartXAxis } from '../shared/charts.ts';
 import { el } from './dom.ts';
 import { buildLayout } from './layout.ts';
@@ -21,27 +22,11 @@ import { chunk, compareCsv, runTitle, safeFileName, SeriesRequests } from './mod
 import type { CompareData } from './model.ts';
 import { renderParamsTable } from './paramsTable.ts';
 
-interface VsCodeApi {
-  postMessage(message: unknown): void;
-  getState(): unknown;
-  setState(state: unknown): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
-
 // Module scope: the bundle is an IIFE, so the page's other scripts never see it.
-const vscode = acquireVsCodeApi();
+const page = acquirePage('Compare Runs', CompareFromWebview);
+const post = (message: CompareFromWebview): void => page.post(message);
 
-function post(message: CompareFromWebview): void {
-  // Checked on the way out too: a bug here should show in the console, not as a dropped message.
-  const checked = CompareFromWebview.safeParse(message);
-  if (!checked.success) {
-    console.warn(`MATIH Compare Runs: not sending an invalid ${message.type} message`);
-    return;
-  }
-  vscode.postMessage(message);
-}
-
-const restored = ComparePanelState.safeParse(vscode.getState());
+const restored = ComparePanelState.safeParse(page.getState());
 let state: ComparePanelState | undefined = restored.success ? restored.data : undefined;
 let data: CompareData | undefined;
 let theme: ChartTheme = readChartTheme();
@@ -61,7 +46,7 @@ function settings(): ComparePanelState {
 }
 
 function saveState(): void {
-  if (state !== undefined) vscode.setState(state);
+  if (state !== undefined) page.setState(state);
 }
 
 const {
@@ -331,13 +316,7 @@ csvButton.addEventListener('click', () => {
   post({ type: 'exportCsv', csv, fileName: safeFileName(`compare-${current.runs.length}-runs`, 'csv') });
 });
 
-window.addEventListener('message', (event: MessageEvent) => {
-  const parsed = CompareToWebview.safeParse(event.data);
-  if (!parsed.success) {
-    console.warn('MATIH Compare Runs: ignored a malformed message');
-    return;
-  }
-  const message = parsed.data;
+onPageMessage('Compare Runs', CompareToWebview, (message) => {
   switch (message.type) {
     case 'compare': {
       data = { tenant: message.tenant, runs: message.runs, params: message.params, metrics: message.metrics };

@@ -11,22 +11,13 @@ import { LiveFromWebview, LivePanelState, LiveToWebview } from '../../../protoco
 import type { LivePanelStatus } from '../../../protocol/src/index.ts';
 import { isEnded, lastValue, LiveStore, Throttle } from './series.ts';
 import type { XAxis } from './series.ts';
-
-interface VsCodeApi {
-  postMessage(message: unknown): void;
-  getState(): unknown;
-  setState(state: unknown): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
+import { acquirePage, onPageMessage } from '../shared/host.ts';
 
 // Kept in this module's scope: the bundle is an IIFE, so the page's other scripts never see it.
-const vscode = acquireVsCodeApi();
+const page = acquirePage<LiveFromWebview>('Live Metrics');
+const post = (message: LiveFromWebview): void => page.post(message);
 
-function post(message: LiveFromWebview): void {
-  vscode.postMessage(message);
-}
-
-const restored = LivePanelState.safeParse(vscode.getState());
+const restored = LivePanelState.safeParse(page.getState());
 const state: LivePanelState = restored.success ? restored.data : { runs: [], smoothing: 0, xAxis: 'step' };
 const store = new LiveStore();
 
@@ -170,7 +161,7 @@ function renderEmptyState(): void {
 
 function saveState(): void {
   state.runs = [...store.runs.values()].map((d) => ({ tenant: d.run.tenant, runId: d.run.runId }));
-  vscode.setState(state);
+  page.setState(state);
 }
 
 // --- Charts ---------------------------------------------------------------------------------------
@@ -313,13 +304,8 @@ axisSelect.addEventListener('change', () => {
   rebuild();
 });
 
-window.addEventListener('message', (event: MessageEvent) => {
-  const parsed = LiveToWebview.safeParse(event.data);
-  if (!parsed.success) {
-    console.warn('MATIH Live Metrics: ignored a malformed message');
-    return;
-  }
-  const { keys, runsChanged } = store.apply(parsed.data);
+onPageMessage('Live Metrics', LiveToWebview, (message) => {
+  const { keys, runsChanged } = store.apply(message);
   for (const key of keys) dirty.add(key);
   if (runsChanged) {
     renderRuns();

@@ -12,19 +12,13 @@ import { RUN_DETAILS_MAX_SERIES_KEYS, RunDetailsFromWebview, RunDetailsToWebview
 import type { RunDetails, RunDetailsPanelState, RunDetailsSeries } from '../../../protocol/src/index.ts';
 import { MetricChart, readChartTheme, seriesColour } from '../shared/charts.ts';
 import type { ChartTheme } from '../shared/charts.ts';
+import { acquirePage, onPageMessage } from '../shared/host.ts';
 import { el } from '../runs-table/cells.ts';
 import { formatDurationMs, formatMetric, formatTime } from '../runs-table/format.ts';
 import { keyValueTable, sortedKeys, userTagKeys } from './sections.ts';
 
-interface VsCodeApi {
-  postMessage(message: unknown): void;
-  getState(): unknown;
-  setState(state: unknown): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
-
-const vscode = acquireVsCodeApi();
-const post = (message: RunDetailsFromWebview): void => vscode.postMessage(message);
+const page = acquirePage<RunDetailsFromWebview>('Run details');
+const post = (message: RunDetailsFromWebview): void => page.post(message);
 
 const CHART_HEIGHT = 110;
 let theme: ChartTheme = readChartTheme();
@@ -222,16 +216,10 @@ function renderRun(run: RunDetails): void {
     section('Artifacts', run.artifacts.count, artifacts(run)),
   );
   const state: RunDetailsPanelState = { tenant: run.tenant, runId: run.id };
-  vscode.setState(state);
+  page.setState(state);
 }
 
-window.addEventListener('message', (event: MessageEvent) => {
-  const parsed = RunDetailsToWebview.safeParse(event.data);
-  if (!parsed.success) {
-    console.warn('MATIH Run details: ignored a malformed message');
-    return;
-  }
-  const message = parsed.data;
+onPageMessage('Run details', RunDetailsToWebview, (message) => {
   switch (message.type) {
     case 'run':
       renderRun(message.run);

@@ -18,20 +18,14 @@ import { nextSort } from './sort.ts';
 import { pageRows, revealRow, virtualWindow, visibleColumnRange } from './virtual.ts';
 import type { Viewport } from './virtual.ts';
 import { el, renderCell } from './cells.ts';
-
-interface VsCodeApi {
-  postMessage(message: unknown): void;
-  getState(): unknown;
-  setState(state: unknown): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
+import { acquirePage, onPageMessage } from '../shared/host.ts';
 
 // Kept in this module's scope: the bundle is an IIFE, so the page's other scripts never see it.
-const vscode = acquireVsCodeApi();
-const post = (message: RunsTableFromWebview): void => vscode.postMessage(message);
+const page = acquirePage<RunsTableFromWebview>('Runs table');
+const post = (message: RunsTableFromWebview): void => page.post(message);
 
 const ROW_HEIGHT = 24;
-const restored = RunsTablePanelState.safeParse(vscode.getState());
+const restored = RunsTablePanelState.safeParse(page.getState());
 let context: RunsTableContext | undefined = restored.success ? restored.data.context : undefined;
 const columns = new ColumnModel(restored.success ? restored.data.layout : undefined);
 const store = new RowStore();
@@ -99,7 +93,7 @@ function saveState(): void {
     selected: [...selection.selected].slice(0, 1000),
     scrollTop: Math.min(1e9, Math.max(0, scroller.scrollTop)),
   };
-  vscode.setState(state);
+  page.setState(state);
 }
 
 let saveTimer: ReturnType<typeof setTimeout> | undefined;
@@ -496,13 +490,7 @@ function onRows(generation: number, rows: RunsTableRow[], keys: { params: string
   schedule();
 }
 
-window.addEventListener('message', (event: MessageEvent) => {
-  const parsed = RunsTableToWebview.safeParse(event.data);
-  if (!parsed.success) {
-    console.warn('MATIH Runs table: ignored a malformed message');
-    return;
-  }
-  const message = parsed.data;
+onPageMessage('Runs table', RunsTableToWebview, (message) => {
   switch (message.type) {
     case 'init':
       onInit(message.context, message.query);
