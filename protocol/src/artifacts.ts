@@ -11,6 +11,12 @@ import { request } from './rpc.ts';
 import { TenantIdSchema } from './settings.ts';
 
 const RunId = z.string().regex(/^[a-zA-Z0-9][\w-]{0,255}$/, 'must be a run id');
+/**
+ * An MLflow 3 logged model of the run (`m-` and 32 hex digits): the request then addresses the
+ * model's files (its own artifact location) instead of the run's. The daemon answers a model
+ * whose source run is not `runId` (or that is another tenant's) like a missing one.
+ */
+const ModelId = z.string().regex(/^m-[0-9a-f]{32}$/, 'must be a logged model id (m- and 32 hex digits)');
 
 /** Longest artifact path the protocol carries (MLflow's own limit is about this). */
 export const ARTIFACT_PATH_MAX = 1024;
@@ -40,6 +46,8 @@ const WorkDoneToken = z.union([z.string().min(1).max(200), z.number().int()]);
 export const ArtifactsListParams = z.strictObject({
   tenant: TenantIdSchema,
   runId: RunId,
+  /** The files of this logged model of the run, instead of the run's own. */
+  modelId: ModelId.optional(),
   /** The folder to list; '' (default) for the run's root. */
   path: ArtifactPath.default(''),
   /** Entries answered at most; default 1000. More set `truncated`. */
@@ -50,6 +58,8 @@ export type ArtifactsListParams = z.input<typeof ArtifactsListParams>;
 export const ArtifactsDownloadParams = z.strictObject({
   tenant: TenantIdSchema,
   runId: RunId,
+  /** The files of this logged model of the run, instead of the run's own. */
+  modelId: ModelId.optional(),
   /** A file, or a folder downloaded with everything under it; '' for all the run's artifacts. */
   path: ArtifactPath.default(''),
   /**
@@ -80,6 +90,8 @@ export type ArtifactsUploadParams = z.input<typeof ArtifactsUploadParams>;
 export const ArtifactsDeleteParams = z.strictObject({
   tenant: TenantIdSchema,
   runId: RunId,
+  /** The files of this logged model of the run, instead of the run's own. */
+  modelId: ModelId.optional(),
   /** A file, or a folder with everything under it. The root itself cannot be deleted this way. */
   path: ArtifactPath.min(1, 'must name a file or folder'),
 });
@@ -88,11 +100,39 @@ export type ArtifactsDeleteParams = z.input<typeof ArtifactsDeleteParams>;
 export const ArtifactsReadParams = z.strictObject({
   tenant: TenantIdSchema,
   runId: RunId,
+  /** The files of this logged model of the run, instead of the run's own. */
+  modelId: ModelId.optional(),
   path: ArtifactPath.min(1, 'must name a file'),
   /** Bytes answered at most (the file's first bytes); default 1 MiB, at most 5 MiB. */
   maxBytes: z.number().int().min(1).max(ARTIFACT_READ_MAX_BYTES).default(1024 * 1024),
 });
 export type ArtifactsReadParams = z.input<typeof ArtifactsReadParams>;
+
+export const ArtifactsModelsParams = z.strictObject({
+  tenant: TenantIdSchema,
+  runId: RunId,
+});
+export type ArtifactsModelsParams = z.input<typeof ArtifactsModelsParams>;
+
+/** Logged models one `Artifacts.models` answers at most (newest first). */
+export const ARTIFACT_MODELS_MAX = 100;
+
+/** A logged model whose source run is the run. */
+export interface LoggedModelSummaryView {
+  /** `m-` and 32 hex digits; what `modelId` of the other requests takes. */
+  id: string;
+  /** As logged (`log_model(name=…)`). */
+  name: string;
+  /** MLflow's LoggedModelStatus, e.g. `LOGGED_MODEL_READY`. */
+  status?: string;
+  /** Epoch milliseconds. */
+  createdAt?: number;
+}
+
+/** The answer of `Artifacts.models`: newest first, at most {@link ARTIFACT_MODELS_MAX}. */
+export interface LoggedModelListView {
+  models: LoggedModelSummaryView[];
+}
 
 /** One entry of a folder. */
 export interface ArtifactEntryView {
@@ -147,6 +187,8 @@ export const Artifacts = {
   delete: request<typeof ArtifactsDeleteParams, null>('matih/artifacts/delete', ArtifactsDeleteParams),
   /** A file's first `maxBytes`, for previews in the editor. */
   read: request<typeof ArtifactsReadParams, ArtifactContentView>('matih/artifacts/read', ArtifactsReadParams),
+  /** The MLflow 3 logged models whose source run is the run (their files: `modelId` on list/read/download/delete). */
+  models: request<typeof ArtifactsModelsParams, LoggedModelListView>('matih/artifacts/models', ArtifactsModelsParams),
 } as const;
 
 /** Content types by extension, lower case; what previews and icons go by. */

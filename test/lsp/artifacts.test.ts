@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CancellationTokenSource, ResponseError, WorkDoneProgress } from 'vscode-languageserver-protocol/node';
-import { Artifacts, Experiments, Runs } from '../../protocol/src/index.ts';
+import { Artifacts, Daemon, type DaemonDiscovery, Experiments, Runs } from '../../protocol/src/index.ts';
 import { embeddedOptions, type LspDaemon, startLspDaemon } from './harness.ts';
 
 /**
@@ -266,6 +266,83 @@ describe('artifacts over LSP', () => {
     assert.deepEqual(root.entries.map((e) => e.path), ['docs', 'metrics.json']);
     const rootDelete = await d.failure(Artifacts.delete, { tenant: 'acme', runId, path: '' });
     assert.equal(rootDelete.data?.field, 'path');
+  });
+
+  test("a run's MLflow 3 logged models: listed, their files listed, read and downloaded through their run only", async () => {
+    // What `mlflow.<flavor>.log_model` does, through the daemon's MLflow-compatible API.
+    const status = await d.request(Daemon.status, {});
+    const discovery = JSON.parse(await readFile(status.discoveryFile!, 'utf8')) as DaemonDiscovery;
+    const mlflow = async (method: string, path: string, body?: unknown): Promise<any> => {
+      const res = await fetch(`${discovery.url}/tenants/acme/api/2.0/${path}`, {
+        method,
+        headers: { authorization: `Bearer ${discovery.token}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+      });
+      const text = await res.text();
+      assert.equal(res.status, 200, `${method} ${path}: ${text}`);
+      return text === '' ? {} : JSON.parse(text);
+    };
+    const experimentId = (await mlflow('POST', 'mlflow/experiments/create', { name: 'logged-models' })).experiment_id as string;
+    const trainRun = (await mlflow('POST', 'mlflow/runs/create', { experiment_id: experimentId })).run.info.run_id as string;
+    const otherRun = (await mlflow('POST', 'mlflow/runs/create', { experiment_id: experimentId })).run.info.run_id as string;
+    const created = (await mlflow('POST', 'mlflow/logged-models', { experiment_id: experimentId, name: 'model', source_run_id: trainRun })).model.info;
+    const modelId = created.model_id as string;
+    assert.match(modelId, /^m-[0-9a-f]{32}$/);
+    const proxy = `mlflow-artifacts/artifacts/${(created.artifact_uri as string).replace(/^mlflow-artifacts:\//, '')}`;
+    await mlflow('PUT', `${proxy}/MLmodel`, `model_id: ${modelId}\n${MLMODEL}`);
+    await mlflow('PUT', `${proxy}/data/model.pkl`, 'pickled');
+    await mlflow('PATCH', `mlflow/logged-models/${modelId}`, { model_id: modelId, status: 'LOGGED_MODEL_READY' });
+
+    const listed = await d.request(Artifacts.models, { tenant: 'acme', runId: trainRun });
+    assert.equal(listed.models.length, 1);
+    assert.deepEqual({ ...listed.models[0], createdAt: undefined }, { id: modelId, name: 'model', status: 'LOGGED_MODEL_READY', createdAt: undefined });
+    assert.equal(typeof listed.models[0]!.createdAt, 'number');
+    assert.deepEqual(await d.request(Artifacts.models, { tenant: 'acme', runId: otherRun }), { models: [] });
+    // The model's files are not the run's.
+    assert.deepEqual((await d.request(Artifacts.list, { tenant: 'acme', runId: trainRun })).entries, []);
+
+    const root = await d.request(Artifacts.list, { tenant: 'acme', runId: trainRun, modelId });
+    assert.deepEqual(root.entries, [
+      { path: 'data', name: 'data', isDir: true },
+      { path: 'MLmodel', name: 'MLmodel', isDir: false, size: `model_id: ${modelId}\n${MLMODEL}`.length },
+    ]);
+    const text = await d.request(Artifacts.read, { tenant: 'acme', runId: trainRun, modelId, path: 'MLmodel' });
+    assert.equal(text.content, `model_id: ${modelId}\n${MLMODEL}`);
+    assert.equal(text.contentType, 'application/yaml');
+    const into = join(local, 'downloaded-model');
+    assert.deepEqual(await d.request(Artifacts.download, { tenant: 'acme', runId: trainRun, modelId, path: '', destination: into }), {
+      files: 2,
+      bytes: `model_id: ${modelId}\n${MLMODEL}`.length + 'pickled'.length,
+    });
+    assert.equal(await readFile(join(into, 'MLmodel'), 'utf8'), `model_id: ${modelId}\n${MLMODEL}`);
+    assert.equal(await readFile(join(into, 'data', 'model.pkl'), 'utf8'), 'pickled');
+
+    // Through another run, another tenant, or a made-up id: not found, alike, and nothing written.
+    const missingId = `m-${'0'.repeat(32)}`;
+    const viaOther = await d.failure(Artifacts.list, { tenant: 'acme', runId: otherRun, modelId });
+    const missing = await d.failure(Artifacts.list, { tenant: 'acme', runId: trainRun, modelId: missingId });
+    assert.equal(viaOther.data?.code, 'not_found');
+    assert.equal(missing.data?.code, 'not_found');
+    assert.equal(viaOther.message.replace(modelId, '<id>'), missing.message.replace(missingId, '<id>'));
+    const readOther = await d.failure(Artifacts.read, { tenant: 'acme', runId: otherRun, modelId, path: 'MLmodel' });
+    assert.equal(readOther.data?.code, 'not_found');
+    const leak = join(local, 'leaked-model');
+    const downOther = await d.failure(Artifacts.download, { tenant: 'acme', runId: otherRun, modelId, path: '', destination: leak });
+    assert.equal(downOther.data?.code, 'not_found');
+    const deleteOther = await d.failure(Artifacts.delete, { tenant: 'acme', runId: otherRun, modelId, path: 'MLmodel' });
+    assert.equal(deleteOther.data?.code, 'not_found');
+    for (const tenant of ['globex']) {
+      assert.equal((await d.failure(Artifacts.models, { tenant, runId: trainRun })).data?.code, 'not_found');
+      assert.equal((await d.failure(Artifacts.list, { tenant, runId: trainRun, modelId })).data?.code, 'not_found');
+      assert.equal((await d.failure(Artifacts.read, { tenant, runId: trainRun, modelId, path: 'MLmodel' })).data?.code, 'not_found');
+      const down = await d.failure(Artifacts.download, { tenant, runId: trainRun, modelId, path: '', destination: leak });
+      assert.equal(down.data?.code, 'not_found');
+    }
+    await assert.rejects(stat(leak), { code: 'ENOENT' });
+    const badId = await d.failure(Artifacts.list, { tenant: 'acme', runId: trainRun, modelId: 'model' });
+    assert.equal(badId.data?.field, 'modelId');
+    // Still all there for its run.
+    assert.equal((await d.request(Artifacts.list, { tenant: 'acme', runId: trainRun, modelId })).entries.length, 2);
   });
 });
 

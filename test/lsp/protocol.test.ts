@@ -22,7 +22,7 @@ import { TrackingError, type TrackingErrorCode } from '../../server/src/tracking
 
 test('every request has a unique matih/ method and a params schema', () => {
   assert.equal(new Set(ALL_REQUESTS).size, ALL_REQUESTS.length);
-  assert.equal(ALL_REQUESTS.length, 29);
+  assert.equal(ALL_REQUESTS.length, 30);
   for (const method of ALL_REQUESTS) assert.match(method, /^matih\/[a-z]+\/[a-zA-Z]+$/);
   assert.equal(Daemon.statusChanged.method, 'matih/daemon/statusChanged');
   assert.equal('params' in Daemon.statusChanged, false);

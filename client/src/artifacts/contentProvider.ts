@@ -1,5 +1,6 @@
 /**
  * Text artifacts in read-only editor tabs: `matih-artifact://<tenant>/<runId>/<path>` documents
+ * (`?model=<model id>` for the files of one of the run's MLflow 3 logged models)
  * whose text the daemon reads (`Artifacts.read`). A content provider rather than a temp file:
  * nothing lands on disk, the tab is read-only by construction, its title is the artifact's name,
  * and VS Code picks the language from the path's extension (JSON, YAML, CSV, Markdown, Python).
@@ -16,11 +17,18 @@ export interface ArtifactRef {
   runId: string;
   /** '' for the run's root. */
   path: string;
+  /** One of the run's logged models: `path` is then inside the model's files, not the run's. */
+  modelId?: string;
 }
 
 /** The editor URI of an artifact; the path keeps the name, so tab titles and languages follow it. */
 export function artifactDocumentUri(ref: ArtifactRef): Uri {
-  return Uri.from({ scheme: ARTIFACT_SCHEME, authority: ref.tenant, path: `/${ref.runId}/${ref.path}` });
+  return Uri.from({
+    scheme: ARTIFACT_SCHEME,
+    authority: ref.tenant,
+    path: `/${ref.runId}/${ref.path}`,
+    ...(ref.modelId !== undefined ? { query: `model=${ref.modelId}` } : {}),
+  });
 }
 
 /** The artifact an editor URI names, or undefined for any other URI. */
@@ -28,12 +36,16 @@ export function parseArtifactDocumentUri(uri: Uri): ArtifactRef | undefined {
   if (uri.scheme !== ARTIFACT_SCHEME) return undefined;
   const match = /^\/([^/]+)\/(.+)$/.exec(uri.path);
   if (match === null || uri.authority === '') return undefined;
-  return { tenant: uri.authority, runId: match[1]!, path: match[2]! };
+  const modelId = new URLSearchParams(uri.query).get('model') ?? undefined;
+  return { tenant: uri.authority, runId: match[1]!, path: match[2]!, ...(modelId ? { modelId } : {}) };
 }
 
-/** MLflow's own URI for an artifact, which `mlflow.artifacts.download_artifacts` takes as is. */
-export function mlflowArtifactUri(runId: string, path: string): string {
-  return `runs:/${runId}/${path}`;
+/**
+ * MLflow's own URI for an artifact, which `mlflow.artifacts.download_artifacts` takes as is:
+ * `runs:/<run>/<path>`, or `models:/<model id>/<path>` for a logged model's file.
+ */
+export function mlflowArtifactUri(runId: string, path: string, modelId?: string): string {
+  return modelId !== undefined ? `models:/${modelId}/${path}` : `runs:/${runId}/${path}`;
 }
 
 export class ArtifactContentProvider implements TextDocumentContentProvider {

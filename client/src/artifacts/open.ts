@@ -36,7 +36,8 @@ export class PreviewCopies implements Disposable {
    */
   async path(ref: ArtifactRef): Promise<string> {
     const segments = ref.path.split('/').filter((s) => s !== '' && s !== '.' && s !== '..');
-    const file = join(this.#dir, ref.runId, ...segments);
+    const model = ref.modelId !== undefined ? ['models', ref.modelId] : [];
+    const file = join(this.#dir, ref.runId, ...model, ...segments);
     await mkdir(dirname(file), { recursive: true });
     return file;
   }

@@ -55,6 +55,8 @@ async function refreshRun(deps: CommandDeps, runNode: RunNode | undefined, folde
 /** The run (and folder) an upload goes to: the clicked node's, else one the user picks. */
 async function uploadTarget(deps: CommandDeps, node: unknown, title: string): Promise<UploadTarget | undefined> {
   if (node instanceof RunNode) return { tenant: node.tenant, run: node.run, folder: '', runNode: node };
+  // A logged model's files are as logged: an upload from one goes to its run.
+  if (node instanceof ArtifactFolderNode && node.model !== undefined) return { tenant: node.runNode.tenant, run: node.runNode.run, folder: '', runNode: node.runNode };
   if (node instanceof ArtifactFolderNode) {
     return { tenant: node.runNode.tenant, run: node.runNode.run, folder: node.path, runNode: node.runNode, folderNode: node };
   }
@@ -108,7 +110,8 @@ async function upload(deps: CommandDeps, kind: 'file' | 'folder', node: unknown,
 async function download(deps: CommandDeps, node: ArtifactNode): Promise<void> {
   const ref = node.ref;
   const run = node.runNode.run;
-  const name = ref.path === '' ? `${runLabel(run)}-artifacts` : ref.path.slice(ref.path.lastIndexOf('/') + 1);
+  const folderName = node instanceof ArtifactFolderNode ? node.name : undefined;
+  const name = folderName ?? (ref.path === '' ? `${runLabel(run)}-artifacts` : ref.path.slice(ref.path.lastIndexOf('/') + 1));
   const base = workspace.workspaceFolders?.[0]?.uri.fsPath ?? homedir();
   let destination: string;
   let overwrite = false;
@@ -119,7 +122,7 @@ async function download(deps: CommandDeps, node: ArtifactNode): Promise<void> {
     overwrite = true; // the save dialog already asked about replacing
   } else {
     const chosen = await window.showOpenDialog({
-      title: `Download "${ref.path || 'all artifacts'}" into…`,
+      title: `Download "${ref.path || folderName || 'all artifacts'}" into…`,
       openLabel: 'Download Here',
       canSelectFiles: false,
       canSelectFolders: true,
@@ -165,7 +168,7 @@ async function remove(deps: CommandDeps, nodes: ArtifactNode[]): Promise<void> {
     for (const node of targets) await deps.daemon.request(Artifacts.delete, node.ref);
   } finally {
     const parent = first.parent instanceof ArtifactFolderNode ? first.parent : undefined;
-    await refreshRun(deps, first.runNode, parent?.isRoot ? undefined : parent);
+    await refreshRun(deps, first.runNode, parent?.isRoot && parent.model === undefined ? undefined : parent);
   }
   window.setStatusBarMessage(`Deleted ${what} from run "${runLabel(run)}"`, 5000);
 }
@@ -207,7 +210,7 @@ export function registerArtifactCommands(deps: CommandDeps): Disposable[] {
       copy(artifactTargets(node, selected).map((n) => n.ref), (ref) => ref.path, 'path'),
     ),
     register(deps, ArtifactCommands.copyArtifactUri, (node?: unknown, selected?: unknown) =>
-      copy(artifactTargets(node, selected).map((n) => n.ref), (ref) => mlflowArtifactUri(ref.runId, ref.path), 'URI'),
+      copy(artifactTargets(node, selected).map((n) => n.ref), (ref) => mlflowArtifactUri(ref.runId, ref.path, ref.modelId), 'URI'),
     ),
   ];
 }

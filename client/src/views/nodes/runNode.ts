@@ -15,7 +15,7 @@ import {
   statusWord,
 } from '../../util/format.ts';
 import { userTags } from '../../util/tags.ts';
-import { artifactsRoot } from './artifactNodes.ts';
+import { artifactsRoot, modelNodes } from './artifactNodes.ts';
 import { TreeNode } from './base.ts';
 import { DetailGroupNode } from './detailNodes.ts';
 import type { DetailKind } from './detailNodes.ts';
@@ -71,7 +71,7 @@ export class RunNode extends TreeNode {
     return item;
   }
 
-  override children(): Promise<TreeNode[]> {
+  override async children(): Promise<TreeNode[]> {
     const run = this.run;
     const groups: [DetailKind, number][] = [
       ['params', Object.keys(run.params).length],
@@ -82,8 +82,9 @@ export class RunNode extends TreeNode {
     const nodes: TreeNode[] = groups
       .filter(([, count]) => count > 0)
       .map(([kind]) => (kind === 'artifacts' ? artifactsRoot(this) : new DetailGroupNode(this, kind)));
+    nodes.push(...(await modelNodes(this)));
     if (nodes.length === 0) nodes.push(new MessageNode(this, 'Nothing logged yet', 'empty'));
-    return Promise.resolve(nodes);
+    return nodes;
   }
 
   #tooltip(now: Date): MarkdownString {

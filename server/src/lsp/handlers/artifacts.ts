@@ -9,13 +9,16 @@ import { WorkDoneProgress } from 'vscode-languageserver/node';
 import {
   type ArtifactContentView,
   type ArtifactEntryView,
+  ARTIFACT_MODELS_MAX,
   Artifacts,
+  type LoggedModelListView,
   formatBytes,
   guessArtifactType,
   isTextType,
 } from '../../../../protocol/src/index.ts';
-import type { ArtifactService } from '../../services/artifacts.ts';
+import type { ArtifactOwner, ArtifactService } from '../../services/artifacts.ts';
 import type { TrackingBackend } from '../../tracking/backend.ts';
+import { loggedModelNotFound, supportsModels } from '../../tracking/models-backend.ts';
 import type { Listener } from '../listener.ts';
 import type { RequestContext, Requests } from '../register.ts';
 import type { DaemonSession } from '../session.ts';
@@ -31,26 +34,34 @@ export function registerArtifactRequests(requests: Requests, session: DaemonSess
 
   requests.on(Artifacts.list, (p) =>
     use(p.tenant, async (scope, service) => {
-      const entries = await service.list(scope, p.runId, p.path);
+      const entries = await service.listOf(scope, await ownerOf(scope, p), p.path);
       const sorted = entries.map(toView).sort(byFoldersThenName);
       return { runId: p.runId, path: p.path, entries: sorted.slice(0, p.maxResults), truncated: sorted.length > p.maxResults };
     }),
   );
 
-  requests.on(Artifacts.delete, (p) => use(p.tenant, (scope, service) => service.delete(scope, p.runId, p.path).then(() => null)));
+  requests.on(Artifacts.delete, (p) =>
+    use(p.tenant, async (scope, service) => service.deleteOf(scope, await ownerOf(scope, p), p.path).then(() => null)),
+  );
+
+  requests.on(Artifacts.models, (p) => use(p.tenant, (scope) => modelsOf(scope, p.runId)));
 
   requests.on(Artifacts.read, (p, ctx) =>
-    use(p.tenant, (scope, service) => withSignal(ctx, (signal) => readPreview(runArtifacts(service, scope, p.runId), p.runId, p.path, p.maxBytes, signal))),
+    use(p.tenant, async (scope, service) => {
+      const files = ownerArtifacts(service, scope, await ownerOf(scope, p));
+      return withSignal(ctx, (signal) => readPreview(files, p.runId, p.path, p.maxBytes, signal));
+    }),
   );
 
   requests.on(Artifacts.download, (p, ctx) =>
-    use(p.tenant, (scope, service) =>
-      withSignal(ctx, (signal) => {
-        const name = p.path === '' ? `run ${p.runId}` : (p.path.split('/').pop() ?? p.path);
+    use(p.tenant, async (scope, service) => {
+      const files = ownerArtifacts(service, scope, await ownerOf(scope, p));
+      return withSignal(ctx, (signal) => {
+        const name = p.path !== '' ? (p.path.split('/').pop() ?? p.path) : p.modelId !== undefined ? `model ${p.modelId}` : `run ${p.runId}`;
         const progress = reporter(connection, p.workDoneToken, `Downloading ${name}`);
-        return progress.around(downloadArtifacts(runArtifacts(service, scope, p.runId), p.path, p.destination, p.overwrite, signal, progress));
-      }),
-    ),
+        return progress.around(downloadArtifacts(files, p.path, p.destination, p.overwrite, signal, progress));
+      });
+    }),
   );
 
   requests.on(Artifacts.upload, (p, ctx) =>
@@ -58,19 +69,57 @@ export function registerArtifactRequests(requests: Requests, session: DaemonSess
       withSignal(ctx, (signal) => {
         const name = p.source.split(/[\\/]/).filter(Boolean).pop() ?? p.source;
         const progress = reporter(connection, p.workDoneToken, `Uploading ${name}`);
-        return progress.around(uploadArtifacts(runArtifacts(service, scope, p.runId), p.source, p.destination, signal, progress));
+        return progress.around(uploadArtifacts(ownerArtifacts(service, scope, { runId: p.runId }), p.source, p.destination, signal, progress));
       }),
     ),
   );
 }
 
-/** The service bound to one tenant's run. */
-function runArtifacts(service: ArtifactService, scope: TrackingBackend, runId: string): RunArtifacts {
+/** The service bound to one tenant's run or logged model. */
+function ownerArtifacts(service: ArtifactService, scope: TrackingBackend, owner: ArtifactOwner): RunArtifacts {
   return {
-    list: (path) => service.list(scope, runId, path),
-    read: (path, signal) => service.read(scope, runId, path, signal),
-    write: (path, body, options) => service.write(scope, runId, path, body, options),
+    list: (path) => service.listOf(scope, owner, path),
+    read: (path, signal) => service.readOf(scope, owner, path, signal),
+    write: (path, body, options) => service.writeOf(scope, owner, path, body, options),
   };
+}
+
+/**
+ * Whose files a request addresses: the run's, or (`modelId`) a logged model whose source run is
+ * that run. A model of another run, or of another tenant (the scope hides those), answers like
+ * a missing one, so a model id alone never reaches files through a run it does not belong to.
+ */
+async function ownerOf(scope: TrackingBackend, p: { runId: string; modelId?: string | undefined }): Promise<ArtifactOwner> {
+  if (p.modelId === undefined) return { runId: p.runId };
+  if (!supportsModels(scope)) throw loggedModelNotFound(p.modelId);
+  const model = await scope.getLoggedModel(p.modelId);
+  if (model.sourceRunId !== p.runId) throw loggedModelNotFound(p.modelId);
+  return { modelId: p.modelId, experimentId: model.experimentId };
+}
+
+/** Logged models answered per search page (MLflow's own page size limit is higher). */
+const MODELS_PAGE = 100;
+
+/**
+ * The logged models whose source run is the run, newest first. The run is read first, through
+ * the tenant scope: another tenant's run answers like a missing one, and its experiment confines
+ * the search. A backend without logged models has none.
+ */
+async function modelsOf(scope: TrackingBackend, runId: string): Promise<LoggedModelListView> {
+  const run = await scope.getRun(runId);
+  if (!supportsModels(scope)) return { models: [] };
+  // The run id is `[\w-]` only (the protocol checks), so it is safe inside the quotes.
+  const page = await scope.searchLoggedModels({
+    experimentIds: [run.info.experimentId],
+    filter: `source_run_id = '${runId}'`,
+    orderBy: [{ fieldName: 'creation_timestamp', ascending: false }],
+    maxResults: Math.min(MODELS_PAGE, ARTIFACT_MODELS_MAX),
+  });
+  const models = page.items
+    .filter((m) => m.sourceRunId === runId)
+    .slice(0, ARTIFACT_MODELS_MAX)
+    .map((m) => ({ id: m.modelId, name: m.name, status: m.status, createdAt: m.creationTimestamp }));
+  return { models };
 }
 
 /** An AbortSignal that fires when the client cancels the request. */
