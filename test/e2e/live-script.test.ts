@@ -82,8 +82,9 @@ async function lensStep(): Promise<number | undefined> {
 /** Opens a workspace file and puts the cursor in it, so its context (a Python file) is what the palette sees. */
 async function openEditor(file: string): Promise<void> {
   await m.editor.openFile(file);
-  // The first line (the element spans the whole file, so its middle may be off screen), then the top.
-  await m.page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click({ position: { x: 40, y: 8 } });
+  // Into the editor's visible viewport (the lines element spans the whole file and may be
+  // scrolled so that any point of it is off screen), then to the top.
+  await m.page.locator('.editor-group-container.active .monaco-editor .overflow-guard').first().click({ position: { x: 80, y: 10 } });
   await m.page.keyboard.press('Control+Home');
   await waitFor(`${file} focused`, () => m.page.locator('.editor-group-container.active .tab.active', { hasText: file }).count());
 }
