@@ -42,12 +42,16 @@ const LocalPath = z
   .refine((p) => !p.includes('\0'), 'must not contain NUL characters');
 /** LSP's `ProgressToken`: the daemon reports `$/progress` under it when given. */
 const WorkDoneToken = z.union([z.string().min(1).max(200), z.number().int()]);
-
-export const ArtifactsListParams = z.strictObject({
+/** Whose files a request addresses: the run's own, or with `modelId` one of its logged models'. */
+const ArtifactOwner = {
   tenant: TenantIdSchema,
   runId: RunId,
   /** The files of this logged model of the run, instead of the run's own. */
   modelId: ModelId.optional(),
+};
+
+export const ArtifactsListParams = z.strictObject({
+  ...ArtifactOwner,
   /** The folder to list; '' (default) for the run's root. */
   path: ArtifactPath.default(''),
   /** Entries answered at most; default 1000. More set `truncated`. */
@@ -56,10 +60,7 @@ export const ArtifactsListParams = z.strictObject({
 export type ArtifactsListParams = z.input<typeof ArtifactsListParams>;
 
 export const ArtifactsDownloadParams = z.strictObject({
-  tenant: TenantIdSchema,
-  runId: RunId,
-  /** The files of this logged model of the run, instead of the run's own. */
-  modelId: ModelId.optional(),
+  ...ArtifactOwner,
   /** A file, or a folder downloaded with everything under it; '' for all the run's artifacts. */
   path: ArtifactPath.default(''),
   /**
@@ -88,20 +89,14 @@ export const ArtifactsUploadParams = z.strictObject({
 export type ArtifactsUploadParams = z.input<typeof ArtifactsUploadParams>;
 
 export const ArtifactsDeleteParams = z.strictObject({
-  tenant: TenantIdSchema,
-  runId: RunId,
-  /** The files of this logged model of the run, instead of the run's own. */
-  modelId: ModelId.optional(),
+  ...ArtifactOwner,
   /** A file, or a folder with everything under it. The root itself cannot be deleted this way. */
   path: ArtifactPath.min(1, 'must name a file or folder'),
 });
 export type ArtifactsDeleteParams = z.input<typeof ArtifactsDeleteParams>;
 
 export const ArtifactsReadParams = z.strictObject({
-  tenant: TenantIdSchema,
-  runId: RunId,
-  /** The files of this logged model of the run, instead of the run's own. */
-  modelId: ModelId.optional(),
+  ...ArtifactOwner,
   path: ArtifactPath.min(1, 'must name a file'),
   /** Bytes answered at most (the file's first bytes); default 1 MiB, at most 5 MiB. */
   maxBytes: z.number().int().min(1).max(ARTIFACT_READ_MAX_BYTES).default(1024 * 1024),

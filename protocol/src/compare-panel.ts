@@ -11,6 +11,7 @@
  */
 import { z } from 'zod';
 import { SERIES_MAX_RUNS, SERIES_MAX_WIDTH, SERIES_MIN_WIDTH, SeriesXAxis } from './inspect.ts';
+import { RunStatusNameSchema } from './params.ts';
 import { TenantIdSchema as TenantId } from './settings.ts';
 
 /** The `viewType` of Compare Runs panels (also their serializer's key). */
@@ -63,7 +64,7 @@ const Range = z.strictObject({ min: z.number(), max: z.number() }).refine((r) =>
 export const CompareRun = z.strictObject({
   runId: RunId,
   name: z.string().max(1000),
-  status: z.enum(['running', 'scheduled', 'finished', 'failed', 'killed']),
+  status: RunStatusNameSchema,
   startTime: EpochMs,
   endTime: EpochMs.nullable(),
   experimentId: z.string().max(64),

@@ -5,6 +5,7 @@
  * the run (names, params, tags, metric keys, sources, errors) is rendered as text only.
  */
 import { z } from 'zod';
+import { RunStatusNameSchema } from './params.ts';
 import { TenantIdSchema as TenantId } from './settings.ts';
 
 /** The `viewType` of the Run details panel (also its serializer's key). */
@@ -39,7 +40,7 @@ export const RunDetails = z.strictObject({
   /** The experiment's display name, when it could be read. */
   experimentName: z.string().max(1000).nullable(),
   name: z.string().max(1000).nullable(),
-  status: z.enum(['running', 'scheduled', 'finished', 'failed', 'killed']),
+  status: RunStatusNameSchema,
   archived: z.boolean(),
   startTime: EpochMs,
   endTime: EpochMs.nullable(),

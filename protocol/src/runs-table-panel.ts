@@ -6,6 +6,7 @@
  * (run names, params, tags, metric keys) that the page renders as text only.
  */
 import { z } from 'zod';
+import { RunStatusNameSchema } from './params.ts';
 import { TenantIdSchema as TenantId } from './settings.ts';
 
 /** The `viewType` of the Runs table panel (also its serializer's key). */
@@ -91,7 +92,7 @@ export type RunsTableContext = z.infer<typeof RunsTableContext>;
 export const RunsTableRow = z.strictObject({
   id: RunId,
   name: z.string().max(1000).nullable(),
-  status: z.enum(['running', 'scheduled', 'finished', 'failed', 'killed']),
+  status: RunStatusNameSchema,
   archived: z.boolean(),
   startTime: EpochMs,
   endTime: EpochMs.nullable(),

@@ -93,7 +93,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   );
   // Runs that log straight to an MLflow server reach the hub through pollers (none on the embedded
   // store, where every write passes through the daemon).
-  const polling = startMlflowPolling(hub, options.backend ?? { kind: 'embedded' }, options.log ? { log: options.log } : {});
+  const polling = startMlflowPolling(hub, backendConfig, options.log ? { log: options.log } : {});
   const bound = options.tokenTenant ? { boundTenant: options.tokenTenant } : {};
   mountV1(router, {
     tenants,

@@ -27,7 +27,7 @@ import { embeddedOptions, startLspDaemon } from '../lsp/harness.ts';
 import type { LspDaemon } from '../lsp/harness.ts';
 import { harnessUnavailable, startHarness } from '../webviews/compare-harness.ts';
 import { CURVE_KEYS as KEYS, CURVE_RUNS as RUNS, curvePoints } from './curves.ts';
-import { fmt, pairs } from './report.ts';
+import { envInt, fmt, pairs } from './report.ts';
 
 const BATCH = 1000;
 const CONCURRENCY = 4;
@@ -182,14 +182,6 @@ export function comparePaintLines(result: ComparePaintResult | { skipped: string
       ['seeding through HTTP log-batch', `${result.seedSeconds.toFixed(1)} s (${fmt(raw / result.seedSeconds)} points/s)`],
     ]),
   ];
-}
-
-function envInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got '${raw}'`);
-  return n;
 }
 
 if (import.meta.main) {

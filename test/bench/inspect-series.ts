@@ -25,7 +25,7 @@ import { MlflowBackend } from '../../server/src/tracking/mlflow/index.ts';
 import { embeddedOptions, startLspDaemon } from '../lsp/harness.ts';
 import { mlflowVersion, withMlflow } from './processes.ts';
 import { CURVE_KEYS as KEYS, CURVE_RUNS as RUNS, CURVE_START as START, curvePoints, curveValue } from './curves.ts';
-import { fmt, load1, pairs } from './report.ts';
+import { envInt, fmt, load1, pairs } from './report.ts';
 
 const WIDTH = 1000;
 const MLFLOW_SAMPLE = 320;
@@ -272,14 +272,6 @@ export function inspectLines(r: InspectBenchResult): string[] {
     'Bytes: the JSON of the answers. "first request": the daemon just started, its history cache empty (the OS file cache is warm from seeding).',
     '"daemon": the handler time the daemon logs (reading, reducing); the rest of a figure is JSON encoding and IPC to the client.',
   ];
-}
-
-function envInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got '${raw}'`);
-  return n;
 }
 
 if (import.meta.main) {

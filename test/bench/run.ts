@@ -31,7 +31,7 @@ import { BATCH, type LoadResult, buildMetricArrays, quantile } from './load.ts';
 import { timePaired, timeRepeated } from './mlflow-paths.ts';
 import { mlflowVersion, withDaemon, withMlflow } from './processes.ts';
 import { rawSqliteRate } from './raw-sqlite.ts';
-import { type Row, fmt, load1, machineLine, pairs, ratio, table } from './report.ts';
+import { type Row, envInt, fmt, load1, machineLine, pairs, ratio, table } from './report.ts';
 import { v1Ingest } from './v1-ingest.ts';
 import { liveLatency, liveLatencyLines } from './live-latency.ts';
 import { livePanel, livePanelLines } from './live-panel.ts';
@@ -185,14 +185,6 @@ function loadRow(path: string, r: LoadResult, rssMiB: number | undefined, verifi
     ...(rssMiB !== undefined ? { rssMiB } : {}),
     verified: fmt(verified),
   };
-}
-
-function envInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got '${raw}'`);
-  return n;
 }
 
 await main();

@@ -3,18 +3,9 @@ import { describe, it } from 'node:test';
 import { frameToMessages, toPanelRun } from '../../client/src/panels/liveData.ts';
 import { LIVE_PANEL_MAX_POINTS, LiveFromWebview, LivePanelState, LiveToWebview } from '../../protocol/src/index.ts';
 import type { RunView } from '../../protocol/src/index.ts';
+import { HUGE, deeplyNested, rejects } from '../support/schema-probe.ts';
 
 const HOSTILE = '"><img src=x onerror=alert(1)></script><script>alert(1)</script>';
-const HUGE = 'x'.repeat(10 * 1024 * 1024);
-
-/** safeParse must answer, never throw, whatever arrives. */
-function rejects(schema: { safeParse(v: unknown): { success: boolean } }, value: unknown): void {
-  let result: { success: boolean } | undefined;
-  assert.doesNotThrow(() => {
-    result = schema.safeParse(value);
-  });
-  assert.equal(result!.success, false, String(typeof value === 'object' && value !== null ? Object.keys(value) : value).slice(0, 120));
-}
 
 describe('webview → extension messages', () => {
   it('accepts the known ones', () => {
@@ -23,9 +14,7 @@ describe('webview → extension messages', () => {
   });
 
   it('rejects unknown types, extra keys, wrong types, huge strings and odd shapes without throwing', () => {
-    const deep: Record<string, unknown> = {};
-    let cursor = deep;
-    for (let i = 0; i < 10_000; i++) cursor = (cursor.a = {}) as Record<string, unknown>;
+    const deep = deeplyNested();
     for (const value of [
       undefined,
       null,

@@ -9,17 +9,9 @@ import { toDetailsSeries, toRunDetails } from '../../client/src/panels/runDetail
 import { RUN_DETAILS_MAX_POINTS, RunDetailsFromWebview, RunDetailsPanelState, RunDetailsToWebview } from '../../protocol/src/index.ts';
 import type { RunView } from '../../protocol/src/index.ts';
 import { sortedKeys, userTagKeys } from '../../webviews/src/run-details/keys.ts';
+import { HUGE, rejects } from '../support/schema-probe.ts';
 
 const HOSTILE = '"><img src=x onerror=alert(1)></script><script>alert(1)</script>';
-const HUGE = 'x'.repeat(10 * 1024 * 1024);
-
-function refused(schema: { safeParse(v: unknown): { success: boolean } }, value: unknown): boolean {
-  let ok = true;
-  assert.doesNotThrow(() => {
-    ok = schema.safeParse(value).success;
-  });
-  return !ok;
-}
 
 const run: RunView = {
   id: 'abc123',
@@ -76,7 +68,7 @@ describe('Run details messages', () => {
       { type: 'openFile', path: '/etc/passwd' },
       JSON.parse('{"type":"refresh","__proto__":{"polluted":true}}'),
     ]) {
-      assert.ok(refused(RunDetailsFromWebview, value), JSON.stringify(value).slice(0, 100));
+      rejects(RunDetailsFromWebview, value);
     }
     const details = toRunDetails('acme', run, null);
     for (const value of [
@@ -87,11 +79,11 @@ describe('Run details messages', () => {
       { type: 'error', message: HUGE },
       { type: 'html', html: HOSTILE },
     ]) {
-      assert.ok(refused(RunDetailsToWebview, value), Object.keys(value).join());
+      rejects(RunDetailsToWebview, value);
     }
     assert.ok(RunDetailsFromWebview.safeParse({ type: 'loadSeries', keys: [HOSTILE], width: 240 }).success);
     assert.ok(RunDetailsPanelState.safeParse({ tenant: 'acme', runId: 'abc123' }).success);
-    assert.ok(refused(RunDetailsPanelState, { tenant: 'acme', runId: '../x' }));
+    rejects(RunDetailsPanelState, { tenant: 'acme', runId: '../x' });
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
   });
 });

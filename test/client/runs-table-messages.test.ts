@@ -17,20 +17,9 @@ import {
   RunsTableToWebview,
 } from '../../protocol/src/index.ts';
 import type { RunRowView } from '../../protocol/src/inspect.ts';
+import { HUGE, deeplyNested, rejects } from '../support/schema-probe.ts';
 
 const HOSTILE = '"><img src=x onerror=alert(1)></script><script>alert(1)</script>';
-const HUGE = 'x'.repeat(10 * 1024 * 1024);
-
-function rejects(schema: { safeParse(v: unknown): { success: boolean } }, value: unknown): void {
-  let result: { success: boolean } | undefined;
-  assert.doesNotThrow(() => {
-    result = schema.safeParse(value);
-  });
-  if (result!.success) {
-    const shown = typeof value === 'object' && value !== null ? Object.keys(value).join(',') : String(value);
-    assert.fail(`accepted ${shown.slice(0, 200)}`);
-  }
-}
 
 function daemonRow(over: Partial<RunRowView> = {}): RunRowView {
   return {
@@ -65,9 +54,7 @@ describe('Runs table: webview → extension', () => {
   });
 
   it('refuses unknown types, extra keys, wrong types, huge strings, deep nesting and prototype keys', () => {
-    const deep: Record<string, unknown> = {};
-    let cursor = deep;
-    for (let i = 0; i < 10_000; i++) cursor = (cursor.a = {}) as Record<string, unknown>;
+    const deep = deeplyNested();
     for (const value of [
       undefined,
       null,

@@ -26,26 +26,11 @@ import {
 } from '../../protocol/src/index.ts';
 import type { CompareView, RunView } from '../../protocol/src/index.ts';
 import type { RunsSeriesView } from '../../protocol/src/inspect.ts';
+import { HUGE, deeplyNested, rejects } from '../support/schema-probe.ts';
 
 const HOSTILE = '"><img src=x onerror=alert(1)></script><script>alert(2)</script>';
-const HUGE = 'x'.repeat(10 * 1024 * 1024);
 // A real 1×1 PNG.
 const PNG = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
-
-function rejects(schema: { safeParse(v: unknown): { success: boolean } }, value: unknown): void {
-  let result: { success: boolean } | undefined;
-  assert.doesNotThrow(() => {
-    result = schema.safeParse(value);
-  });
-  assert.equal(result!.success, false, describeValue(value));
-}
-
-function describeValue(value: unknown): string {
-  if (typeof value !== 'object' || value === null) return String(value).slice(0, 80);
-  return Object.entries(value)
-    .map(([k, v]) => `${k}=${typeof v === 'object' ? '{…}' : String(v).slice(0, 40)}`)
-    .join(' ');
-}
 
 function runView(id: string, name: string | null, extra: Partial<RunView> = {}): RunView {
   return {
@@ -80,9 +65,7 @@ describe('Compare Runs page → extension messages', () => {
   });
 
   it('rejects unknown types, extra keys, wrong types, out-of-range values, huge strings and prototype keys', () => {
-    const deep: Record<string, unknown> = {};
-    let cursor = deep;
-    for (let i = 0; i < 10_000; i++) cursor = (cursor.a = {}) as Record<string, unknown>;
+    const deep = deeplyNested();
     for (const value of [
       undefined,
       null,

@@ -12,9 +12,9 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { startS3Server } from '../support/s3-server.ts';
+import { s3Client, startS3Server } from '../support/s3-server.ts';
 import type { S3Server } from '../support/s3-server.ts';
-import { type Matih, clearNotifications, e2eSkip, matihLog, notificationButton, snap, startMatih, userSettings, waitFor } from './support/matih.ts';
+import { type Matih, clearNotifications, e2eSkip, explorerContextMenu, matihLog, notificationButton, snap, startMatih, userSettings, waitFor } from './support/matih.ts';
 
 const skip = e2eSkip();
 const TENANT = 'default';
@@ -28,12 +28,7 @@ let runId: string;
 before(async () => {
   if (skip) return;
   s3 = await startS3Server({ bucket: 'matih-e2e-keys' });
-  check = new S3Client({
-    endpoint: s3.endpoint,
-    region: s3.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-  });
+  check = s3Client(s3);
   scratch = await mkdtemp(join(tmpdir(), 'matih-e2e-keys-'));
   m = await startMatih({
     // No keys from this machine's AWS set-up: the daemon must get them from the editor.
@@ -80,15 +75,7 @@ after(async () => {
 /** Right-click → "Upload File to Run…" on requirements.txt in the Explorer, then the run. */
 async function uploadFromExplorer(): Promise<void> {
   const { page, quick } = m;
-  await page.keyboard.press('Control+Shift+E');
-  const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'requirements.txt' }).first();
-  await row.waitFor({ timeout: 15_000 });
-  await row.click({ button: 'right' });
-  const entry = page.getByRole('menuitem', { name: 'Upload File to Run…', exact: true });
-  await entry.waitFor({ timeout: 5_000 });
-  await entry.hover();
-  await waitFor('the menu item to take focus', () => entry.evaluate((el) => el.closest('.action-item')?.classList.contains('focused') === true));
-  await page.keyboard.press('Enter');
+  await explorerContextMenu(page, 'requirements.txt', 'Upload File to Run…');
   await waitFor('runs in the list', async () => (await quick.options()).some((o) => o.includes('on-s3')));
   await quick.choose('Upload "requirements.txt" to Run', /on-s3/);
 }

@@ -9,7 +9,7 @@
  * start per backend.
  */
 import assert from 'node:assert/strict';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -19,7 +19,7 @@ import { after, test } from 'node:test';
 import { promisify } from 'node:util';
 import { ensureMlflowVenv, startMlflowServer } from '../support/mlflow.ts';
 import type { MlflowServer } from '../support/mlflow.ts';
-import { startS3Server } from '../support/s3-server.ts';
+import { s3Client, startS3Server } from '../support/s3-server.ts';
 import type { S3Server } from '../support/s3-server.ts';
 import { type Matih, clearNotifications, e2eSkip, snap, startMatih, waitFor } from './support/matih.ts';
 
@@ -171,12 +171,7 @@ test('MLflow + S3: the same model, logged through the daemon to an mlflow server
   assert.equal((await m.api.health()).backend, `mlflow ${tracking.mlflow.url}`);
   const logged = await logModel(m);
   // The model's files went through MLflow's artifact proxy into the bucket.
-  const client = new S3Client({
-    endpoint: s3.endpoint,
-    region: s3.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-  });
+  const client = s3Client(s3);
   try {
     const listed = await client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: 'mlflow/' }));
     const keys = (listed.Contents ?? []).map((o) => o.Key ?? '');

@@ -19,6 +19,7 @@ import {
   dialogButton,
   dialogText,
   e2eSkip,
+  explorerContextMenu,
   snap,
   startMatih,
   waitFor,
@@ -138,15 +139,7 @@ test('a JSON artifact opens in a read-only editor tab, an image in the image pre
 test('a file from the Explorer uploads to a run picked from a list', { skip, timeout: 90_000 }, async () => {
   const { page, quick, sidebar } = m;
   await clearNotifications(m.editor);
-  await page.keyboard.press('Control+Shift+E');
-  const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'requirements.txt' }).first();
-  await row.waitFor({ timeout: 15_000 });
-  await row.click({ button: 'right' });
-  const entry = page.getByRole('menuitem', { name: 'Upload File to Run…', exact: true });
-  await entry.waitFor({ timeout: 5_000 });
-  await entry.hover();
-  await waitFor('the menu item to take focus', () => entry.evaluate((el) => el.closest('.action-item')?.classList.contains('focused') === true));
-  await page.keyboard.press('Enter');
+  await explorerContextMenu(page, 'requirements.txt', 'Upload File to Run…');
   await quick.waitForTitle('Upload "requirements.txt" to Run');
   await waitFor('runs in the list', async () => (await quick.options()).some((o) => o.includes('trained-model')));
   await snap(m.editor, 'artifacts-pick-run');

@@ -86,7 +86,7 @@ async function openEditor(file: string): Promise<void> {
   // scrolled so that any point of it is off screen), then to the top.
   await m.page.locator('.editor-group-container.active .monaco-editor .overflow-guard').first().click({ position: { x: 80, y: 10 } });
   await m.page.keyboard.press('Control+Home');
-  await waitFor(`${file} focused`, () => m.page.locator('.editor-group-container.active .tab.active', { hasText: file }).count());
+  await waitFor(`${file} focused`, async () => (await m.page.locator('.editor-group-container.active .tab.active', { hasText: file }).count()) > 0);
 }
 
 /** Starts the open file with "Run Python File with Tracking" into the experiment named after it; answers its run. */

@@ -8,7 +8,7 @@ import { Artifacts, Daemon, Experiments, Runs } from '../../protocol/src/index.t
 import type { BackendCredentials, S3Credentials } from '../../protocol/src/index.ts';
 import { isS3AuthError, withS3Credentials } from '../../client/src/config/s3Credentials.ts';
 import { normalizeSettings, toDaemonSettings } from '../../client/src/config/settingsModel.ts';
-import { startS3Server } from '../support/s3-server.ts';
+import { s3Client, startS3Server } from '../support/s3-server.ts';
 import type { S3Server } from '../support/s3-server.ts';
 import { type LspDaemon, startLspDaemon } from './harness.ts';
 
@@ -34,13 +34,7 @@ let isolated: NodeJS.ProcessEnv;
 before(async () => {
   s3 = await startS3Server({ bucket: 'matih-lsp-s3' });
   keys = { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey };
-  check = new S3Client({
-    endpoint: s3.endpoint,
-    region: s3.region,
-    forcePathStyle: true,
-    // A copy: the SDK marks the credentials object it is given.
-    credentials: { ...keys },
-  });
+  check = s3Client(s3);
   local = await mkdtemp(join(tmpdir(), 'matih-lsp-s3-'));
   await writeFile(join(local, 'train.csv'), CSV);
   isolated = {

@@ -197,6 +197,10 @@ describe('artifacts over LSP', () => {
       assert.match(list.message, why, path);
       const read = await d.failure(Artifacts.read, { tenant: 'acme', runId, path });
       assert.match(read.message, why, path);
+      const download = await d.failure(Artifacts.download, { tenant: 'acme', runId, path, destination: join(local, 'never') });
+      assert.equal(download.data?.code, 'validation_error', path);
+      assert.equal(download.data?.field, 'path', path);
+      assert.match(download.message, why, path);
     }
     await writeFile(join(local, 'evil.txt'), 'x');
     const up = await d.failure(Artifacts.upload, { tenant: 'acme', runId, source: join(local, 'evil.txt'), destination: '../../evil.txt' });

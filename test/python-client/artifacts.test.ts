@@ -15,11 +15,11 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { TestDaemon } from '../support/daemon.ts';
 import { startTestDaemon } from '../support/daemon.ts';
 import { ensureMlflowVenv, type MlflowServer, startMlflowServer } from '../support/mlflow.ts';
-import { type S3Server, startS3Server } from '../support/s3-server.ts';
+import { type S3Server, s3Client, startS3Server } from '../support/s3-server.ts';
 import { errorsIn, type LoggedRequest, type PythonRun, runPython } from './harness.ts';
 
 const A = 'acme';
@@ -132,12 +132,7 @@ describe('Python mlflow client: artifacts through the daemon, embedded store', {
 
 /** Every object under `prefix` in the bucket, key → sha256. */
 async function objects(s3: S3Server, prefix: string): Promise<Record<string, string>> {
-  const client = new S3Client({
-    endpoint: s3.endpoint,
-    region: s3.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-  });
+  const client = s3Client(s3);
   try {
     const out: Record<string, string> = {};
     let token: string | undefined;

@@ -17,6 +17,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { stopGroup, trackGroup } from './process-group.ts';
 
 const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 const CACHE_DIR = join(REPO_ROOT, '.cache');
@@ -187,45 +188,6 @@ export interface MlflowServer {
   kill(): Promise<void>;
 }
 
-const running = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  const killAll = (): void => {
-    for (const child of running) killGroup(child, 'SIGKILL');
-  };
-  // A test that crashes or is cancelled must not leave MLflow (and its uvicorn child) behind;
-  // the server runs in its own process group, so it does not get our signals by itself.
-  process.on('exit', killAll);
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
-    process.once(signal, () => {
-      killAll();
-      process.exit(code);
-    });
-  }
-}
-
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): boolean {
-  if (child.pid === undefined) return false;
-  try {
-    process.kill(-child.pid, signal);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function groupAlive(pid: number): boolean {
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
@@ -255,7 +217,6 @@ async function mlflowVersionTag(): Promise<string> {
  */
 export async function startMlflowServer(options: MlflowServerOptions = {}): Promise<MlflowServer> {
   const bin = await ensureMlflowVenv();
-  installExitHook();
   const dir = await mkdtemp(join(tmpdir(), 'matih-mlflow-'));
   const dbPath = join(dir, 'mlflow.db');
   const template = options.args
@@ -305,8 +266,7 @@ export async function startMlflowServer(options: MlflowServerOptions = {}): Prom
       closeSync(log);
     }
     const proc = child;
-    running.add(proc);
-    proc.once('exit', () => running.delete(proc));
+    trackGroup(proc);
     await waitForHealth(`http://127.0.0.1:${port}`, proc, timeout, dir);
     return Date.now() - started;
   };
@@ -314,14 +274,7 @@ export async function startMlflowServer(options: MlflowServerOptions = {}): Prom
   const stopProcess = async (): Promise<void> => {
     const proc = child;
     child = undefined;
-    if (!proc || proc.pid === undefined) return;
-    const pid = proc.pid;
-    killGroup(proc, 'SIGTERM');
-    const deadline = Date.now() + 10_000;
-    while (groupAlive(pid) && Date.now() < deadline) await sleep(50);
-    if (groupAlive(pid)) killGroup(proc, 'SIGKILL');
-    while (groupAlive(pid)) await sleep(20);
-    running.delete(proc);
+    if (proc) await stopGroup(proc);
   };
 
   let startupMs = 0;

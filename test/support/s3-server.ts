@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { acquireLock, freePort } from './mlflow.ts';
+import { stopGroup, trackGroup } from './process-group.ts';
 
 /** The SeaweedFS version the Go module proxy here serves (pinned: a build is ~minutes). */
 export const SEAWEEDFS_MODULE = 'github.com/seaweedfs/seaweedfs';
@@ -109,40 +110,19 @@ export interface S3Server {
   stop(): Promise<void>;
 }
 
-const running = new Set<ChildProcess>();
-let hooked = false;
-
-function installExitHook(): void {
-  if (hooked) return;
-  hooked = true;
-  // weed runs in its own process group; a test process that dies must not leave it behind.
-  process.on('exit', () => {
-    for (const child of running) killGroup(child, 'SIGKILL');
+/** A client of `s3`, as the tests check the bucket with (path-style, the server's keys). */
+export function s3Client(s3: S3Server): S3Client {
+  return new S3Client({
+    endpoint: s3.endpoint,
+    region: s3.region,
+    forcePathStyle: true,
+    // A fresh object: the SDK marks the credentials object it is given.
+    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
   });
 }
 
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // already gone
-  }
-}
-
-function groupAlive(pid: number): boolean {
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Starts SeaweedFS with S3 on free loopback ports and a fresh data dir; resolves once the bucket answers. */
 export async function startS3Server(options: { bucket?: string; startTimeoutMs?: number } = {}): Promise<S3Server> {
   const weed = await ensureWeed();
-  installExitHook();
   const bucket = options.bucket ?? 'matih-test';
   const timeout = options.startTimeoutMs ?? 120_000;
   for (let attempt = 1; ; attempt++) {
@@ -208,23 +188,12 @@ async function launch(weed: string, bucket: string, timeoutMs: number): Promise<
   } finally {
     closeSync(log);
   }
-  running.add(child);
+  trackGroup(child);
   let exited = false;
-  child.once('exit', () => {
-    exited = true;
-    running.delete(child);
-  });
+  child.once('exit', () => (exited = true));
 
   const stop = async (): Promise<void> => {
-    const pid = child.pid;
-    if (pid !== undefined && groupAlive(pid)) {
-      killGroup(child, 'SIGTERM');
-      const deadline = Date.now() + 10_000;
-      while (groupAlive(pid) && Date.now() < deadline) await sleep(50);
-      if (groupAlive(pid)) killGroup(child, 'SIGKILL');
-      while (groupAlive(pid)) await sleep(20);
-    }
-    running.delete(child);
+    await stopGroup(child);
     await rm(dir, { recursive: true, force: true });
   };
 

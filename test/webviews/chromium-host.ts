@@ -19,11 +19,21 @@ export const OUT = join(import.meta.dirname, '../../test-results/webviews');
 /** The flags test/e2e/support/editor.ts starts Chromium with (no sandbox as root, no GPU, nothing in the background). */
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
-/** Why a Chromium test of `bundle` cannot run here, or undefined. */
+/** Why a Chromium page of `bundle` cannot load here, or undefined. */
 export function chromiumUnavailable(bundle: string): string | undefined {
   if (!existsSync(CHROMIUM)) return `needs ${CHROMIUM}`;
   if (!existsSync(join(DIST, `${bundle}.js`))) return `needs dist/webviews/${bundle}.js (run npm run build)`;
   return undefined;
+}
+
+/**
+ * The `skip` option for a Chromium test of `bundle`: the reason it cannot run, or false. Under CI
+ * a missing piece is an error, not a skip (`npm test` builds the bundles first; CI has Chromium).
+ */
+export function chromiumSkip(bundle: string): string | false {
+  const unavailable = chromiumUnavailable(bundle);
+  if (unavailable && process.env.CI) throw new Error(`${bundle} browser test cannot run: ${unavailable}`);
+  return unavailable ?? false;
 }
 
 export interface ShellServer {

@@ -13,12 +13,12 @@ import type { Browser } from 'playwright-core';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Page = any;
 
-import { chromiumUnavailable, collectProblems, installFakeVsCodeApi, launchChromium, OUT, sendToPage, startShellServer } from './chromium-host.ts';
+import { chromiumSkip, collectProblems, installFakeVsCodeApi, launchChromium, OUT, sendToPage, startShellServer } from './chromium-host.ts';
 import type { ShellServer } from './chromium-host.ts';
 
 const HOSTILE_NAME = '"><img src=x onerror=alert(1)></script><script>alert(2)</script>';
 const HOSTILE_KEY = '<img src=x onerror=alert(3)>';
-const skip = chromiumUnavailable('live') ?? false;
+const skip = chromiumSkip('live');
 
 describe('Live Metrics panel in Chromium', { skip }, () => {
   let browser: Browser;

@@ -11,12 +11,13 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RunsTableRow } from '../../protocol/src/index.ts';
-import { harnessUnavailable, OUT, startHarness } from './runs-table-harness.ts';
+import { chromiumSkip } from './chromium-host.ts';
+import { OUT, startHarness } from './runs-table-harness.ts';
 import type { Harness, PanelPage } from './runs-table-harness.ts';
 
 const HOSTILE = '"><img src=x onerror=alert(1)></script><script>alert(2)</script>';
 const HOSTILE_KEY = '<img src=x onerror=alert(3)>';
-const skip = harnessUnavailable('runs-table');
+const skip = chromiumSkip('runs-table');
 const CONTEXT = { tenant: 'acme', experimentId: '7', experimentName: `churn ${HOSTILE}` };
 const QUERY = { filter: '', sort: null };
 

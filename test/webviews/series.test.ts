@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { align, ema, emptySeries, LiveStore, mergePoints, Throttle } from '../../webviews/src/live/series.ts';
+import { align, ema } from '../../webviews/src/shared/chartData.ts';
+import { emptySeries, LiveStore, mergePoints, Throttle } from '../../webviews/src/live/series.ts';
 
 describe('mergePoints', () => {
   it('appends in order, inserts out of order, and keeps one point per step', () => {

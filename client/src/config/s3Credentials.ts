@@ -5,6 +5,7 @@
  * or found none", so the editor can offer to set them.
  */
 import type { BackendCredentials, S3Credentials } from '../../../protocol/src/index.ts';
+import { errorMessage } from '../util/errors.ts';
 import { s3Bucket } from './settingsModel.ts';
 import type { ExtensionSettings } from './settingsModel.ts';
 
@@ -139,12 +140,7 @@ const S3_AUTH_MESSAGES: readonly RegExp[] = [
 
 /** True when a failed request's error means S3 needs (other) keys. */
 export function isS3AuthError(error: unknown): boolean {
-  const message =
-    typeof error === 'string'
-      ? error
-      : typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string'
-        ? (error as { message: string }).message
-        : '';
+  const message = errorMessage(error) ?? '';
   return S3_AUTH_MESSAGES.some((pattern) => pattern.test(message.trim()));
 }
 

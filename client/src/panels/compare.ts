@@ -7,7 +7,7 @@
  * Comparing the same runs again reveals their panel. Panels come back after a reload through the
  * serializer, with the runs the page kept in its state.
  */
-import { commands, ViewColumn, window } from 'vscode';
+import { commands, window } from 'vscode';
 import type { Disposable, ExtensionContext, LogOutputChannel, QuickPickItem, WebviewPanel } from 'vscode';
 import { COMPARE_PANEL_MAX_RUNS, COMPARE_PANEL_VIEW_TYPE, ComparePanelState, Experiments, Runs } from '../../../protocol/src/index.ts';
 import type { ExperimentView } from '../../../protocol/src/index.ts';
@@ -22,9 +22,7 @@ import { DirectionMemory, parseCompareTarget, targetKey } from './compareData.ts
 import type { CompareTarget } from './compareData.ts';
 import { ComparePanel } from './comparePanel.ts';
 import type { ComparePanelDeps } from './comparePanel.ts';
-import { PanelSet, panelWebviewOptions } from './panelHost.ts';
-
-export const COMPARE_RUNS = Commands.compareRuns;
+import { PanelSet } from './panelHost.ts';
 
 /** The open panels by `targetKey`. */
 class ComparePanels implements Disposable {
@@ -42,27 +40,20 @@ class ComparePanels implements Disposable {
       runIds = runIds.slice(0, COMPARE_PANEL_MAX_RUNS);
     }
     const clean = { tenant: target.tenant, runIds };
-    if (this.#panels.reveal(targetKey(clean))) return;
-    const panel = window.createWebviewPanel(COMPARE_PANEL_VIEW_TYPE, 'Compare Runs', ViewColumn.Active, panelWebviewOptions(this.#deps.extensionUri));
-    this.#adopt(panel, clean);
+    this.#panels.open(targetKey(clean), COMPARE_PANEL_VIEW_TYPE, 'Compare Runs', this.#deps.extensionUri, (panel, forget) => this.#create(panel, clean, forget));
   }
 
   /** A panel VS Code restored after a reload: compares again what its page kept; without state it closes. */
   restore(panel: WebviewPanel, state: unknown): void {
-    const parsed = ComparePanelState.safeParse(state);
-    if (!parsed.success || this.#panels.has(targetKey(parsed.data))) {
-      panel.dispose();
-      return;
-    }
-    this.#adopt(panel, { tenant: parsed.data.tenant, runIds: parsed.data.runIds });
+    this.#panels.restore(panel, state, ComparePanelState, targetKey, (s, forget) => this.#create(panel, { tenant: s.tenant, runIds: s.runIds }, forget));
   }
 
   dispose(): void {
     this.#panels.dispose();
   }
 
-  #adopt(panel: WebviewPanel, target: CompareTarget): void {
-    this.#panels.add(targetKey(target), (forget) => new ComparePanel(this.#deps, panel, target, forget));
+  #create(panel: WebviewPanel, target: CompareTarget, forget: () => void): ComparePanel {
+    return new ComparePanel(this.#deps, panel, target, forget);
   }
 }
 
@@ -155,13 +146,13 @@ export function registerCompareRuns(deps: CompareDeps): Disposable {
       if (runIds !== undefined) panels.open({ tenant, runIds });
     } catch (error) {
       const message = readableError(error);
-      deps.log.warn(`${COMPARE_RUNS}: ${message}`);
+      deps.log.warn(`${Commands.compareRuns}: ${message}`);
       void window.showErrorMessage(message);
     }
   };
   const disposables: Disposable[] = [
     panels,
-    commands.registerCommand(COMPARE_RUNS, compare),
+    commands.registerCommand(Commands.compareRuns, compare),
     window.registerWebviewPanelSerializer(COMPARE_PANEL_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, state) => panels.restore(panel, state),
     }),

@@ -4,7 +4,7 @@
  * it, the panel's event wiring, and the set of open panels keyed by what they show (so opening
  * the same thing again reveals its panel, and a restored duplicate is closed).
  */
-import { Uri } from 'vscode';
+import { Uri, ViewColumn, window } from 'vscode';
 import type { Disposable, LogOutputChannel, WebviewOptions, WebviewPanel } from 'vscode';
 import type { ZodType } from 'zod';
 import { buildPanelHtml, newNonce } from './html.ts';
@@ -154,6 +154,30 @@ export class PanelSet<P extends HostedPanel> implements Disposable {
     const existing = this.#panels.get(key);
     existing?.reveal();
     return existing !== undefined;
+  }
+
+  /**
+   * Reveals the panel of `key`, or opens a new webview panel (in the active column, with the
+   * locked-down options) and adds what `create` makes of it.
+   */
+  open(key: string, viewType: string, title: string, extensionUri: Uri, create: (panel: WebviewPanel, forget: () => void) => P): void {
+    if (this.reveal(key)) return;
+    const panel = window.createWebviewPanel(viewType, title, ViewColumn.Active, panelWebviewOptions(extensionUri));
+    this.add(key, (forget) => create(panel, forget));
+  }
+
+  /**
+   * Takes over a panel VS Code restored after a reload; one whose state `schema` refuses, or
+   * whose key already has a panel, is closed.
+   */
+  restore<S>(panel: WebviewPanel, state: unknown, schema: ZodType<S>, keyOf: (state: S) => string, create: (state: S, forget: () => void) => P): void {
+    const parsed = schema.safeParse(state);
+    if (!parsed.success || this.has(keyOf(parsed.data))) {
+      panel.dispose();
+      return;
+    }
+    const restored = parsed.data;
+    this.add(keyOf(restored), (forget) => create(restored, forget));
   }
 
   /** Adds the panel `create` makes; it calls `forget` when it is disposed. */

@@ -4,7 +4,7 @@
  * artifacts in the sidebar. What the page sends is validated before anything acts on it; panels
  * survive a reload through their serializer.
  */
-import { env, ViewColumn, window } from 'vscode';
+import { env, window } from 'vscode';
 import type { Disposable, ExtensionContext, LogOutputChannel, WebviewPanel } from 'vscode';
 import {
   Experiments,
@@ -17,7 +17,7 @@ import type { RunDetailsToWebview } from '../../../protocol/src/index.ts';
 import { Inspect } from '../../../protocol/src/inspect.ts';
 import type { DaemonApi } from '../daemon/daemonClient.ts';
 import { readableError } from '../util/errors.ts';
-import { PanelChannel, PanelSet, panelWebviewOptions } from './panelHost.ts';
+import { PanelChannel, PanelSet } from './panelHost.ts';
 import { toDetailsSeries, toRunDetails } from './runDetailsData.ts';
 
 export interface RunRef {
@@ -30,7 +30,6 @@ export type ShowArtifacts = (ref: RunRef, experimentId: string) => Promise<boole
 
 export class RunDetailsPanel implements Disposable {
   readonly ref: RunRef;
-  readonly #ext: ExtensionContext;
   readonly #daemon: DaemonApi;
   readonly #log: LogOutputChannel;
   readonly #channel: PanelChannel<RunDetailsFromWebview, RunDetailsToWebview>;
@@ -49,7 +48,6 @@ export class RunDetailsPanel implements Disposable {
     showArtifacts: ShowArtifacts,
     onDispose: () => void,
   ) {
-    this.#ext = ext;
     this.#daemon = daemon;
     this.#log = log;
     this.ref = ref;
@@ -167,22 +165,17 @@ export class RunDetailsPanels implements Disposable {
   }
 
   open(ref: RunRef): void {
-    if (this.#panels.reveal(`${ref.tenant}/${ref.runId}`)) return;
-    const panel = window.createWebviewPanel(RUN_DETAILS_VIEW_TYPE, 'Run details', ViewColumn.Active, panelWebviewOptions(this.#ext.extensionUri));
-    this.#adopt(panel, ref);
+    this.#panels.open(`${ref.tenant}/${ref.runId}`, RUN_DETAILS_VIEW_TYPE, 'Run details', this.#ext.extensionUri, (panel, forget) => this.#create(panel, ref, forget));
   }
 
   restore(panel: WebviewPanel, state: unknown): void {
-    const parsed = RunDetailsPanelState.safeParse(state);
-    if (!parsed.success || this.#panels.has(`${parsed.data.tenant}/${parsed.data.runId}`)) {
-      panel.dispose();
-      return;
-    }
-    this.#adopt(panel, { tenant: parsed.data.tenant, runId: parsed.data.runId });
+    this.#panels.restore(panel, state, RunDetailsPanelState, (s) => `${s.tenant}/${s.runId}`, (s, forget) =>
+      this.#create(panel, { tenant: s.tenant, runId: s.runId }, forget),
+    );
   }
 
-  #adopt(panel: WebviewPanel, ref: RunRef): void {
-    this.#panels.add(`${ref.tenant}/${ref.runId}`, (forget) => new RunDetailsPanel(this.#ext, this.#daemon, this.#log, panel, ref, this.#showArtifacts, forget));
+  #create(panel: WebviewPanel, ref: RunRef, forget: () => void): RunDetailsPanel {
+    return new RunDetailsPanel(this.#ext, this.#daemon, this.#log, panel, ref, this.#showArtifacts, forget);
   }
 
   dispose(): void {

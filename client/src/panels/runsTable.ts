@@ -5,7 +5,7 @@
  * was hidden and shown again (a new document) gets them back at once. What the page sends is
  * validated before anything acts on it. Panels survive a reload through their serializer.
  */
-import { commands, ViewColumn, window } from 'vscode';
+import { commands, window } from 'vscode';
 import type { Disposable, ExtensionContext, LogOutputChannel, WebviewPanel } from 'vscode';
 import {
   RUNS_TABLE_VIEW_TYPE,
@@ -18,11 +18,8 @@ import { Inspect } from '../../../protocol/src/inspect.ts';
 import { Commands } from '../commands/ids.ts';
 import type { DaemonApi } from '../daemon/daemonClient.ts';
 import { readableError } from '../util/errors.ts';
-import { PanelChannel, PanelSet, panelWebviewOptions } from './panelHost.ts';
+import { PanelChannel, PanelSet } from './panelHost.ts';
 import { FIRST_PAGE_ROWS, MAX_TABLE_ROWS, PAGE_ROWS, orderByOf, sameLoad, toRowsMessages } from './runsTableData.ts';
-
-/** The Compare panel's command (another area): `{ tenant, runIds }`. */
-export const COMPARE_RUNS_COMMAND = 'matih.runs.compare';
 
 type RowsMessage = Extract<RunsTableToWebview, { type: 'rows' }>;
 
@@ -38,7 +35,6 @@ const DEFAULT_QUERY: RunsTableQuery = { filter: '', sort: null };
 
 export class RunsTablePanel implements Disposable {
   readonly context: RunsTableContext;
-  readonly #ext: ExtensionContext;
   readonly #daemon: DaemonApi;
   readonly #log: LogOutputChannel;
   readonly #channel: PanelChannel<RunsTableFromWebview, RunsTableToWebview>;
@@ -59,7 +55,6 @@ export class RunsTablePanel implements Disposable {
     showArchived: () => boolean,
     onDispose: () => void,
   ) {
-    this.#ext = ext;
     this.#showArchived = showArchived;
     this.#daemon = daemon;
     this.#log = log;
@@ -114,7 +109,7 @@ export class RunsTablePanel implements Disposable {
         void commands.executeCommand(Commands.openRunDetails, { tenant: this.context.tenant, runId: message.runId });
         break;
       case 'compare':
-        void Promise.resolve(commands.executeCommand(COMPARE_RUNS_COMMAND, { tenant: this.context.tenant, runIds: message.runIds })).catch((error: unknown) => {
+        void Promise.resolve(commands.executeCommand(Commands.compareRuns, { tenant: this.context.tenant, runIds: message.runIds })).catch((error: unknown) => {
           const text = readableError(error);
           this.#log.warn(`Runs table: compare: ${text}`);
           void window.showErrorMessage(`Could not open Compare Runs: ${text}`);
@@ -205,6 +200,11 @@ export class RunsTablePanel implements Disposable {
   }
 }
 
+/** A Runs table panel's key: one panel per experiment. */
+function keyOf(context: RunsTableContext): string {
+  return `${context.tenant}/${context.experimentId}`;
+}
+
 /** Every Runs table panel, one per experiment. */
 export class RunsTablePanels implements Disposable {
   readonly #ext: ExtensionContext;
@@ -221,25 +221,18 @@ export class RunsTablePanels implements Disposable {
   }
 
   open(context: RunsTableContext): void {
-    if (this.#panels.reveal(`${context.tenant}/${context.experimentId}`)) return;
-    const panel = window.createWebviewPanel(RUNS_TABLE_VIEW_TYPE, `Runs: ${context.experimentName}`, ViewColumn.Active, panelWebviewOptions(this.#ext.extensionUri));
-    this.#adopt(panel, context, DEFAULT_QUERY);
+    this.#panels.open(keyOf(context), RUNS_TABLE_VIEW_TYPE, `Runs: ${context.experimentName}`, this.#ext.extensionUri, (panel, forget) =>
+      this.#create(panel, context, DEFAULT_QUERY, forget),
+    );
   }
 
   /** Takes over a panel VS Code restored after a reload; one whose state is unreadable is closed. */
   restore(panel: WebviewPanel, state: unknown): void {
-    const parsed = RunsTablePanelState.safeParse(state);
-    if (!parsed.success || this.#panels.has(`${parsed.data.context.tenant}/${parsed.data.context.experimentId}`)) {
-      panel.dispose();
-      return;
-    }
-    this.#adopt(panel, parsed.data.context, parsed.data.query);
+    this.#panels.restore(panel, state, RunsTablePanelState, (s) => keyOf(s.context), (s, forget) => this.#create(panel, s.context, s.query, forget));
   }
 
-  #adopt(panel: WebviewPanel, context: RunsTableContext, query: RunsTableQuery): void {
-    this.#panels.add(`${context.tenant}/${context.experimentId}`, (forget) =>
-      new RunsTablePanel(this.#ext, this.#daemon, this.#log, panel, context, query, this.#showArchived, forget),
-    );
+  #create(panel: WebviewPanel, context: RunsTableContext, query: RunsTableQuery, forget: () => void): RunsTablePanel {
+    return new RunsTablePanel(this.#ext, this.#daemon, this.#log, panel, context, query, this.#showArchived, forget);
   }
 
   dispose(): void {

@@ -11,15 +11,17 @@ const CONNECTION_MESSAGES: ReadonlyArray<[RegExp, string]> = [
   [/^Request got cancelled|^Request cancelled/i, 'Cancelled.'],
 ];
 
-export function readableError(error: unknown): string {
-  let message: string;
-  if (typeof error === 'string') {
-    message = error;
-  } else if (typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string') {
-    message = (error as { message: string }).message;
-  } else {
-    message = String(error);
+/** A thrown string, or a thrown object's string `message`, as it is; undefined for anything else. */
+export function errorMessage(error: unknown): string | undefined {
+  if (typeof error === 'string') return error;
+  if (typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string') {
+    return (error as { message: string }).message;
   }
+  return undefined;
+}
+
+export function readableError(error: unknown): string {
+  let message = errorMessage(error) ?? String(error);
   // A message never carries a stack, but some libraries fold one in after a newline.
   message = message.split(/\n\s+at\s/)[0]?.trim() ?? '';
   for (const [pattern, friendly] of CONNECTION_MESSAGES) {

@@ -14,7 +14,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { joinArtifactPath, safeArtifactPath } from './path-safety.ts';
-import { ArtifactNotFoundError, ArtifactPathError, ArtifactUriError } from './store.ts';
+import { ArtifactNotFoundError, ArtifactPathError, ArtifactUriError, byPath } from './store.ts';
 import type {
   ArtifactDownload,
   ArtifactEntry,
@@ -36,7 +36,6 @@ export interface LocalArtifactStoreOptions {
 }
 
 export class LocalArtifactStore implements ArtifactStore {
-  readonly schemes = ['file'] as const;
   readonly #allowed: readonly string[];
 
   constructor(options: LocalArtifactStoreOptions) {
@@ -81,7 +80,7 @@ export class LocalArtifactStore implements ArtifactStore {
       if (info.isDirectory()) entries.push({ path: entryPath, isDir: true });
       else if (info.isFile()) entries.push({ path: entryPath, isDir: false, size: info.size });
     }
-    return entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    return entries.sort(byPath);
   }
 
   async read(root: string, path: string, options: ArtifactReadOptions = {}): Promise<ArtifactDownload> {

@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { errorFromResponse } from '../tracking/mlflow/http.ts';
 import type { MlflowHttp } from '../tracking/mlflow/http.ts';
 import { joinArtifactPath, safeArtifactPath } from './path-safety.ts';
-import { ArtifactNotFoundError, ArtifactPathError, ArtifactUriError } from './store.ts';
+import { ArtifactNotFoundError, ArtifactPathError, ArtifactUriError, byPath } from './store.ts';
 import type {
   ArtifactDownload,
   ArtifactEntry,
@@ -46,7 +46,6 @@ export interface MlflowProxyStoreOptions {
 }
 
 export class MlflowArtifactProxyStore implements ArtifactStore {
-  readonly schemes = ['mlflow-artifacts'] as const;
   readonly #http: MlflowHttp;
 
   constructor(options: MlflowProxyStoreOptions) {
@@ -56,16 +55,7 @@ export class MlflowArtifactProxyStore implements ArtifactStore {
   async list(root: string, path: string): Promise<ArtifactEntry[]> {
     const rel = proxyPath(path);
     const full = joinArtifactPath(this.#rootPath(root), rel);
-    const res = await this.#http.raw('GET', ENDPOINT, { query: full === '' ? {} : { path: full } });
-    const text = await res.body.text();
-    if (res.statusCode !== 200) throw errorFromResponse(res.statusCode, text, res.headers['retry-after']);
-    let json: unknown;
-    try {
-      json = text.trim() === '' ? {} : JSON.parse(text);
-    } catch {
-      throw new Error(`MLflow server at ${this.#http.origin} answered an artifact listing with non-JSON`);
-    }
-    const parsed = listResponse.safeParse(json);
+    const parsed = listResponse.safeParse(await this.#listing(full));
     if (!parsed.success) throw new Error(`MLflow server at ${this.#http.origin} answered an artifact listing in an unexpected shape`);
     const entries: ArtifactEntry[] = [];
     for (const file of parsed.data.files ?? []) {
@@ -79,7 +69,7 @@ export class MlflowArtifactProxyStore implements ArtifactStore {
         entries.push({ path: joinArtifactPath(rel, name), isDir: false, ...(Number.isFinite(size) ? { size } : {}) });
       }
     }
-    return entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    return entries.sort(byPath);
   }
 
   async read(root: string, path: string, options: ArtifactReadOptions = {}): Promise<ArtifactDownload> {
@@ -150,11 +140,20 @@ export class MlflowArtifactProxyStore implements ArtifactStore {
     const slash = full.lastIndexOf('/');
     const parent = slash < 0 ? '' : full.slice(0, slash);
     const name = full.slice(slash + 1);
-    const res = await this.#http.raw('GET', ENDPOINT, { query: parent === '' ? {} : { path: parent } });
+    const parsed = listResponse.safeParse(await this.#listing(parent));
+    return parsed.success && (parsed.data.files ?? []).some((f) => f.path.split('/').pop() === name && (folders || !f.is_dir));
+  }
+
+  /** The server's JSON listing of folder `full` ('' for the store's root), not yet checked for shape. */
+  async #listing(full: string): Promise<unknown> {
+    const res = await this.#http.raw('GET', ENDPOINT, { query: full === '' ? {} : { path: full } });
     const text = await res.body.text();
     if (res.statusCode !== 200) throw errorFromResponse(res.statusCode, text, res.headers['retry-after']);
-    const parsed = listResponse.safeParse(JSON.parse(text || '{}'));
-    return parsed.success && (parsed.data.files ?? []).some((f) => f.path.split('/').pop() === name && (folders || !f.is_dir));
+    try {
+      return text.trim() === '' ? {} : JSON.parse(text);
+    } catch {
+      throw new Error(`MLflow server at ${this.#http.origin} answered an artifact listing with non-JSON`);
+    }
   }
 
   /**

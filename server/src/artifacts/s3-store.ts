@@ -15,7 +15,7 @@ import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import { Readable, addAbortSignal, pipeline } from 'node:stream';
 import { joinArtifactPath, safeArtifactPath } from './path-safety.ts';
 import { uploadToS3, MIN_PART_SIZE } from './s3-upload.ts';
-import { ArtifactNotFoundError, ArtifactPathError, ArtifactUriError } from './store.ts';
+import { ArtifactNotFoundError, ArtifactPathError, ArtifactUriError, byPath } from './store.ts';
 import type {
   ArtifactDownload,
   ArtifactEntry,
@@ -57,7 +57,6 @@ interface S3Location {
 }
 
 export class S3ArtifactStore implements ArtifactStore {
-  readonly schemes = ['s3'] as const;
   readonly client: S3Client;
   readonly #partSize: number;
   readonly #queueSize: number;
@@ -107,7 +106,7 @@ export class S3ArtifactStore implements ArtifactStore {
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
-    return entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    return entries.sort(byPath);
   }
 
   async read(root: string, path: string, options: ArtifactReadOptions = {}): Promise<ArtifactDownload> {

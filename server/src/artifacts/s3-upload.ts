@@ -34,7 +34,6 @@ export interface S3UploadOptions {
   signal?: AbortSignal;
   /** Bytes acknowledged by the server so far. */
   onSent(bytes: number): void;
-  contentType?: string;
 }
 
 /** Sends `body` to `bucket/key`; resolves with the byte count once the object is complete. */
@@ -47,7 +46,7 @@ export async function uploadToS3(body: Readable, options: S3UploadOptions): Prom
   if (second.done) {
     options.signal?.throwIfAborted();
     await client.send(
-      new PutObjectCommand({ Bucket: bucket, Key: key, Body: firstPart, ContentLength: firstPart.length, ContentType: options.contentType }),
+      new PutObjectCommand({ Bucket: bucket, Key: key, Body: firstPart, ContentLength: firstPart.length }),
       { abortSignal: options.signal },
     );
     options.onSent(firstPart.length);
@@ -55,7 +54,7 @@ export async function uploadToS3(body: Readable, options: S3UploadOptions): Prom
   }
 
   const created = await client.send(
-    new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: options.contentType }),
+    new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }),
     { abortSignal: options.signal },
   );
   const uploadId = created.UploadId;

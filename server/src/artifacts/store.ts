@@ -16,6 +16,11 @@ export interface ArtifactEntry {
   size?: number;
 }
 
+/** Orders entries by path, code unit by code unit (every store's `list` answers in this order). */
+export function byPath(a: ArtifactEntry, b: ArtifactEntry): number {
+  return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+}
+
 /** A file opened for reading: its bytes as a stream, read lazily (bounded memory). */
 export interface ArtifactDownload {
   body: Readable;
@@ -41,8 +46,6 @@ export interface ArtifactReadOptions {
  * scheme (a run's or a logged model's); `path` is relative to it ('' for the root itself).
  */
 export interface ArtifactStore {
-  /** The URI schemes this store serves, e.g. `['file']`. */
-  readonly schemes: readonly string[];
   /** The direct children of `path` (a folder), sorted by path; [] when it does not exist. */
   list(root: string, path: string): Promise<ArtifactEntry[]>;
   /** Opens a file. Throws `ArtifactNotFoundError` when there is none at `path`. */

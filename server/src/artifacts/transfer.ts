@@ -1,7 +1,7 @@
 /**
- * Pieces every store shares when bytes move: counting them with throttled progress reports,
- * turning an abort signal into the error the caller expects, and checking that a body of a
- * declared size really had that many bytes (a short body is a broken upload, not a small file).
+ * Pieces every store shares when bytes move: counting them with throttled progress reports, and
+ * checking that a body of a declared size really had that many bytes (a short body is a broken
+ * upload, not a small file).
  */
 import { Transform } from 'node:stream';
 import type { TransformCallback } from 'node:stream';
@@ -15,13 +15,12 @@ const PROGRESS_INTERVAL_MS = 250;
  */
 export class ByteCounter extends Transform {
   bytes = 0;
-  readonly #onProgress: ((bytes: number) => void) | undefined;
+  readonly #progress: ProgressReporter;
   readonly #expected: number | undefined;
-  #lastReport = 0;
 
   constructor(onProgress?: (bytes: number) => void, expected?: number) {
     super();
-    this.#onProgress = onProgress;
+    this.#progress = progressReporter(onProgress);
     this.#expected = expected;
   }
 
@@ -31,11 +30,7 @@ export class ByteCounter extends Transform {
       callback(new Error(`body is longer than the declared ${this.#expected} bytes`));
       return;
     }
-    const now = Date.now();
-    if (this.#onProgress && now - this.#lastReport >= PROGRESS_INTERVAL_MS) {
-      this.#lastReport = now;
-      this.#onProgress(this.bytes);
-    }
+    this.#progress.report(this.bytes);
     callback(null, chunk);
   }
 
@@ -44,7 +39,7 @@ export class ByteCounter extends Transform {
       callback(new Error(`body ended after ${this.bytes} of the declared ${this.#expected} bytes`));
       return;
     }
-    this.#onProgress?.(this.bytes);
+    this.#progress.finish(this.bytes);
     callback();
   }
 }
@@ -57,14 +52,17 @@ export function checkDeclaredSize(size: number | undefined): void {
   }
 }
 
-/**
- * Throttles progress reports for transfers that learn their progress in steps (parts sent, bytes
- * acknowledged): `report` passes at most one call every 250 ms, `finish` always passes.
- */
-export function progressReporter(onProgress: ((bytes: number) => void) | undefined): {
+/** A throttled progress callback: see progressReporter. */
+export interface ProgressReporter {
   report(bytes: number): void;
   finish(bytes: number): void;
-} {
+}
+
+/**
+ * Throttles progress reports, for ByteCounter and for transfers that learn their progress in steps
+ * (parts sent, bytes acknowledged): `report` passes at most one call every 250 ms, `finish` always passes.
+ */
+export function progressReporter(onProgress: ((bytes: number) => void) | undefined): ProgressReporter {
   let last = 0;
   return {
     report(bytes) {

@@ -3,7 +3,7 @@
  * before a byte is read; a chunked body is counted as it streams and abandoned the moment it
  * passes the limit, so a client cannot make the daemon buffer more than the limit.
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { HttpError } from './errors.ts';
 
@@ -14,11 +14,16 @@ function tooLarge(limitBytes: number): HttpError {
   return new HttpError(413, 'payload_too_large', `Request body exceeds the limit of ${limitBytes} bytes`);
 }
 
+/** The declared Content-Length, when there is one (Node's parser has already refused a non-numeric or conflicting one). */
+export function declaredLength(headers: IncomingHttpHeaders): number | undefined {
+  const declared = headers['content-length'];
+  return typeof declared === 'string' && declared !== '' ? Number(declared) : undefined;
+}
+
 /** A 413 when the declared Content-Length is above the limit, so the body is never read. */
 export function checkDeclaredLength(req: IncomingMessage, limitBytes: number): HttpError | undefined {
-  const declared = req.headers['content-length'];
-  // Node's parser has already refused a non-numeric or conflicting Content-Length.
-  if (declared !== undefined && Number(declared) > limitBytes) return tooLarge(limitBytes);
+  const declared = declaredLength(req.headers);
+  if (declared !== undefined && declared > limitBytes) return tooLarge(limitBytes);
   return undefined;
 }
 

@@ -70,9 +70,8 @@ async function handle(
 
   // A raw-body route (an artifact upload) takes any content type and has its own limit; its
   // declared length is still refused before a byte is read.
-  const raw = match.options.rawBody;
-  const rawLimit = raw?.limitBytes();
-  const badType = raw ? checkDeclaredLength(req, rawLimit!) : (checkContentType(req) ?? checkDeclaredLength(req, limit));
+  const rawLimit = match.options.rawBody?.limitBytes();
+  const badType = rawLimit !== undefined ? checkDeclaredLength(req, rawLimit) : (checkContentType(req) ?? checkDeclaredLength(req, limit));
   if (badType) throw badType;
 
   const ctx: RequestContext = {

@@ -18,6 +18,7 @@
  * run id of another tenant never matches.
  */
 import type { LiveEndReason, LiveFrame, LivePoint, LiveStatus } from '../../../protocol/src/index.ts';
+import { jsonNumber } from '../services/views.ts';
 import { ChangeFeed } from './change-feed.ts';
 
 /** What the hub needs from a write: MLflow's metric point (the tracking layer's `Metric`). */
@@ -67,16 +68,6 @@ export interface RunObserver {
 const DEFAULT_INTERVAL_MS = 50;
 const DEFAULT_MAX_PENDING = 200_000;
 
-/** ±Infinity as MLflow stores it (its SQL store clamps to the largest double). */
-const MAX_DOUBLE = 1.7976931348623157e308;
-
-function wireValue(value: number): number | null {
-  if (Number.isNaN(value)) return null;
-  if (value === Infinity) return MAX_DOUBLE;
-  if (value === -Infinity) return -MAX_DOUBLE;
-  return value;
-}
-
 function runKey(tenant: string, runId: string): string {
   // NUL cannot occur in a tenant id, so no two (tenant, run) pairs share a key.
   return `${tenant}\0${runId}`;
@@ -100,7 +91,7 @@ export class Subscriber {
   private readonly hub: MetricHub;
   private readonly sink: SubscriberSink;
   /** Insertion-ordered, so frames of one window come in the order the runs were subscribed. */
-  readonly watches = new Map<string, Watch>();
+  private readonly watches = new Map<string, Watch>();
   /** Runs with something pending, in the order they got it. */
   private readonly dirty = new Set<Watch>();
   private pending = 0;
@@ -119,6 +110,10 @@ export class Subscriber {
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  isWatching(tenant: string, runId: string): boolean {
+    return this.watches.has(runKey(tenant, runId));
   }
 
   /** Subscribes runs of one tenant (replacing their key filters); pending points of a run already watched are kept. */
@@ -169,7 +164,7 @@ export class Subscriber {
     let added = 0;
     for (const m of metrics) {
       if (w.keys && !w.keys.has(m.key)) continue;
-      w.points.push({ key: m.key, step: m.step, value: wireValue(m.value), timestamp: m.timestamp });
+      w.points.push({ key: m.key, step: m.step, value: jsonNumber(m.value), timestamp: m.timestamp });
       added++;
     }
     if (added === 0) return;

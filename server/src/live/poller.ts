@@ -39,7 +39,7 @@
  * int32); each run is read on its own (bulk reads of several runs per key are not used yet).
  */
 import type { LiveStatus } from '../../../protocol/src/index.ts';
-import type { BackendConfig } from '../config/backend-config.ts';
+import { type BackendConfig, workspaceFor } from '../config/backend-config.ts';
 import { TrackingError } from '../tracking/errors.ts';
 import { BULK_INTERVAL_MAX_RESULTS, MlflowBackend } from '../tracking/mlflow/mlflow-backend.ts';
 import type { MetricIntervalInput, MetricWithRunId } from '../tracking/mlflow/mlflow-backend.ts';
@@ -373,10 +373,9 @@ export function startMlflowPolling(
 ): MlflowPolling | undefined {
   if (config.kind !== 'mlflow') return undefined;
   const readers = new Map<string, MlflowBackend>();
-  const sourceFor = (tenant: string): PollSource | undefined => {
-    const workspace =
-      config.workspaces === undefined ? '' : config.workspaces === 'same-name' ? tenant : config.workspaces[tenant];
-    if (workspace === undefined) return undefined;
+  // A tenant without a (valid) workspace throws here, and RunPollers.watched then polls nothing.
+  const sourceFor = (tenant: string): PollSource => {
+    const workspace = config.workspaces === undefined ? '' : workspaceFor(tenant, config.workspaces);
     let reader = readers.get(workspace);
     if (!reader) {
       reader = new MlflowBackend({

@@ -193,7 +193,7 @@ export function createLiveStream(options: StreamOptions): LiveStream {
         }
       }
       if (subscriber.isClosed) return;
-      const adding = runIds.filter((id) => !subscriber.watches.has(`${msg.tenant}\0${id}`)).length;
+      const adding = runIds.filter((id) => !subscriber.isWatching(msg.tenant, id)).length;
       if (subscriber.runCount + adding > limits.maxRunsPerConnection) {
         return send({
           type: 'error',

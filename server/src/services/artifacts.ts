@@ -13,6 +13,7 @@
  * daemon may not touch PERMISSION_DENIED, an upload over the limit {@link ArtifactTooLargeError}.
  */
 import { Readable } from 'node:stream';
+import { guessArtifactType } from '../../../protocol/src/index.ts';
 import { safeArtifactPath } from '../artifacts/path-safety.ts';
 import {
   type ArtifactDownload,
@@ -25,7 +26,6 @@ import {
 import type { TrackingBackend } from '../tracking/backend.ts';
 import { TrackingError, invalid, runNotFound } from '../tracking/errors.ts';
 import { loggedModelNotFound, supportsModels } from '../tracking/models-backend.ts';
-import { contentTypeFor } from './artifact-content-type.ts';
 
 /**
  * Picks the store for an artifact URI; throws `ArtifactUriError` for a scheme or place it may not
@@ -64,7 +64,7 @@ export const DEFAULT_ARTIFACT_LIMITS: ArtifactLimits = {
 export interface ArtifactFile extends ArtifactDownload {
   /** The normalised path, relative to the owner's artifact root. */
   path: string;
-  /** Guessed from the name (artifact-content-type.ts). */
+  /** Guessed from the name only (protocol's `guessArtifactType`), never by sniffing the bytes. */
   contentType: string;
 }
 
@@ -136,7 +136,7 @@ export class ArtifactService {
       if (siblings && !siblings.some((e) => e.path === rel && !e.isDir)) throw notFound(rel);
       throw err;
     });
-    return { ...file, path: rel, contentType: contentTypeFor(rel) };
+    return { ...file, path: rel, contentType: guessArtifactType(rel) };
   }
 
   /** {@link write} for a run or a logged model. */
@@ -252,20 +252,25 @@ function tenantOf(scope: TrackingBackend): string | undefined {
   return typeof id === 'string' ? id : undefined;
 }
 
-/** The path normalised, or INVALID_PARAMETER_VALUE naming `path`. A file path may not be the root. */
-function checkedPath(path: string, file: boolean): string {
-  let rel: string;
+/** The path through `safeArtifactPath`, normalised, or INVALID_PARAMETER_VALUE naming `field`. */
+export function validArtifactPath(path: string, field = 'path'): string {
   try {
-    rel = safeArtifactPath(path);
+    return safeArtifactPath(path);
   } catch (err) {
-    if (err instanceof ArtifactPathError) throw invalid(err.message, 'path');
+    if (err instanceof ArtifactPathError) throw invalid(err.message, field);
     throw err;
   }
+}
+
+/** The path normalised, or INVALID_PARAMETER_VALUE naming `path`. A file path may not be the root. */
+function checkedPath(path: string, file: boolean): string {
+  const rel = validArtifactPath(path);
   if (file && rel === '') throw invalid('path must name a file or folder under the artifact root, not the root itself', 'path');
   return rel;
 }
 
-function notFound(path: string): TrackingError {
+/** RESOURCE_DOES_NOT_EXIST naming `path`, as every surface answers a missing file. */
+export function notFound(path: string): TrackingError {
   return new TrackingError('RESOURCE_DOES_NOT_EXIST', new ArtifactNotFoundError(path).message, 'path');
 }
 

@@ -11,7 +11,7 @@ import type { TrackingBackend } from '../tracking/backend.ts';
 import type { Run } from '../tracking/types.ts';
 import { userRunTags } from './daemon-tags.ts';
 import { runSearch } from './search-input.ts';
-import { jsonNumber, statusName } from './views.ts';
+import { metricsRecord, statusName } from './views.ts';
 
 /** The request as the protocol's schema hands it over (defaults filled in). */
 export type TableRequest = z.output<typeof RunsTableParams>;
@@ -37,8 +37,6 @@ export async function table(scope: TrackingBackend, p: TableRequest): Promise<Ru
 
 export function rowView(run: Run): RunRowView {
   const { info, data } = run;
-  // fromEntries defines own properties, so even a key named `__proto__` stays a column.
-  const metrics: Record<string, number | null> = Object.fromEntries(data.metrics.map((m) => [m.key, jsonNumber(m.value)]));
   return {
     id: info.runId,
     experimentId: info.experimentId,
@@ -49,7 +47,7 @@ export function rowView(run: Run): RunRowView {
     endTime: info.endTime,
     user: data.tags[USER_TAG] || info.userId || null,
     params: { ...data.params },
-    metrics,
+    metrics: metricsRecord(data.metrics),
     tags: userRunTags(data.tags),
   };
 }

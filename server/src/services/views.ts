@@ -48,10 +48,17 @@ export function experimentView(e: Experiment): ExperimentView {
   };
 }
 
+/**
+ * Latest value per metric key. fromEntries defines own properties, so even a key named
+ * `__proto__` stays a metric (an assignment would set the prototype instead).
+ */
+export function metricsRecord(metrics: readonly { key: string; value: number }[]): Record<string, number | null> {
+  return Object.fromEntries(metrics.map((m) => [m.key, jsonNumber(m.value)]));
+}
+
 export function runView(run: Run, artifacts: string[]): RunView {
   const { info, data } = run;
-  const metrics: Record<string, number | null> = {};
-  for (const m of data.metrics) metrics[m.key] = jsonNumber(m.value);
+  const metrics = metricsRecord(data.metrics);
   return {
     id: info.runId,
     experimentId: info.experimentId,

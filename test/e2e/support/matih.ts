@@ -57,8 +57,12 @@ export async function startMatih(options: EditorOptions = {}): Promise<Matih> {
 // ---------------------------------------------------------------------------------------------
 // Waiting
 
-/** Polls `check` until it answers something other than undefined/false; fails with `what` and the last value seen. */
-export async function waitFor<T>(
+/**
+ * Polls `check` until it answers something other than undefined/false; fails with `what` and the
+ * last value seen. `T` excludes numbers and null: a count of 0 or a missing box would otherwise
+ * end the wait at once (compare a count with `> 0` instead).
+ */
+export async function waitFor<T extends ({ then?: never } & object) | string | true>(
   what: string,
   check: () => T | undefined | false | Promise<T | undefined | false>,
   { timeoutMs = 15_000, intervalMs = 150 }: { timeoutMs?: number; intervalMs?: number } = {},
@@ -482,24 +486,7 @@ export class Sidebar {
 
   /** Right-clicks a row and runs the context-menu item with this exact title. */
   async contextMenu(name: string | RegExp, item: string): Promise<void> {
-    const row = await this.find(name);
-    await row.click({ button: 'right' });
-    const entry = this.page.getByRole('menuitem', { name: item, exact: true });
-    try {
-      await entry.waitFor({ timeout: 5_000 });
-    } catch {
-      const seen = await this.page.getByRole('menuitem').allInnerTexts();
-      await this.page.keyboard.press('Escape');
-      throw new Error(`no "${item}" in the context menu of ${name}; it offered: ${JSON.stringify(seen.filter(Boolean))}`);
-    }
-    // A click right after the menu opens can be swallowed (VS Code ignores the mouse-up of the
-    // right-click that opened it); hovering focuses the item, and Enter runs the focused one.
-    await entry.hover();
-    await waitFor(`"${item}" to take focus`, () =>
-      entry.evaluate((el) => (el.getRootNode() as any).activeElement === el || el.closest('.action-item')?.classList.contains('focused') === true),
-    );
-    await this.page.keyboard.press('Enter');
-    await entry.waitFor({ state: 'hidden', timeout: 5_000 });
+    await runContextMenuItem(this.page, await this.find(name), item, String(name));
   }
 
   /** The menu items a row's context menu offers (the menu is closed again). */
@@ -517,6 +504,35 @@ export class Sidebar {
     const action = this.page.locator('.part.sidebar').getByRole('button', { name, exact: true });
     await action.first().click();
   }
+}
+
+/** Right-clicks `row` and runs the context-menu item with this exact title; `of` names the row in errors. */
+export async function runContextMenuItem(page: Page, row: Locator, item: string, of: string): Promise<void> {
+  await row.click({ button: 'right' });
+  const entry = page.getByRole('menuitem', { name: item, exact: true });
+  try {
+    await entry.waitFor({ timeout: 5_000 });
+  } catch {
+    const seen = await page.getByRole('menuitem').allInnerTexts();
+    await page.keyboard.press('Escape');
+    throw new Error(`no "${item}" in the context menu of ${of}; it offered: ${JSON.stringify(seen.filter(Boolean))}`);
+  }
+  // A click right after the menu opens can be swallowed (VS Code ignores the mouse-up of the
+  // right-click that opened it); hovering focuses the item, and Enter runs the focused one.
+  await entry.hover();
+  await waitFor(`"${item}" to take focus`, () =>
+    entry.evaluate((el) => (el.getRootNode() as any).activeElement === el || el.closest('.action-item')?.classList.contains('focused') === true),
+  );
+  await page.keyboard.press('Enter');
+  await entry.waitFor({ state: 'hidden', timeout: 5_000 });
+}
+
+/** Runs the context-menu item with this exact title on `file`'s row in the Explorer. */
+export async function explorerContextMenu(page: Page, file: string, item: string): Promise<void> {
+  await page.keyboard.press('Control+Shift+E');
+  const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: file }).first();
+  await row.waitFor({ timeout: 15_000 });
+  await runContextMenuItem(page, row, item, `${file} in the Explorer`);
 }
 
 /** The extension's status bar item, by its accessible name. */

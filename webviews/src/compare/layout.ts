@@ -3,7 +3,8 @@
  * run legend, the params section with its "only what differs" switch, and the metrics grid. Built
  * once and appended to the body; the page fills them in. Every control has a visible label.
  */
-import { el } from './dom.ts';
+import { selectControl, smoothingControl } from '../shared/controls.ts';
+import { el } from '../shared/dom.ts';
 
 export function buildLayout() {
   const heading = el('h1', 'title', 'Compare Runs');
@@ -11,29 +12,12 @@ export function buildLayout() {
   toolbar.setAttribute('role', 'toolbar');
   toolbar.setAttribute('aria-label', 'Chart settings');
 
-  const axisLabel = el('label', 'control');
-  axisLabel.append(el('span', 'control-name', 'X axis'));
-  const axisSelect = el('select');
-  for (const [value, text] of [
+  const { label: axisLabel, select: axisSelect } = selectControl('X axis', [
     ['step', 'Step'],
     ['time', 'Wall time'],
     ['relative', 'Time since start'],
-  ] as const) {
-    const option = el('option', undefined, text);
-    option.value = value;
-    axisSelect.append(option);
-  }
-  axisLabel.append(axisSelect);
-
-  const smoothingLabel = el('label', 'control');
-  smoothingLabel.append(el('span', 'control-name', 'Smoothing'));
-  const smoothingInput = el('input');
-  smoothingInput.type = 'range';
-  smoothingInput.min = '0';
-  smoothingInput.max = '0.99';
-  smoothingInput.step = '0.01';
-  const smoothingValue = el('span', 'control-value', '0.00');
-  smoothingLabel.append(smoothingInput, smoothingValue);
+  ]);
+  const { label: smoothingLabel, input: smoothingInput, value: smoothingValue } = smoothingControl();
 
   const csvButton = el('button', 'button', 'Export CSV…');
   csvButton.type = 'button';

@@ -5,7 +5,7 @@
  * again for a zoomed range; the extension answers with what the daemon reduced. Everything from
  * the extension is validated on arrival; user data goes into the DOM as text only.
  */
-import '../live/zodSetup.ts';
+import '../shared/zodSetup.ts';
 import 'uplot/dist/uPlot.min.css';
 import './compare.css';
 import { SERIES_MAX_WIDTH, SERIES_MIN_WIDTH } from '../../../protocol/src/inspect.ts';
@@ -14,7 +14,7 @@ import type { CompareCurve, CompareDirection, CompareMetric } from '../../../pro
 import { readChartTheme, seriesColour } from '../shared/charts.ts';
 import { acquirePage, onPageMessage } from '../shared/host.ts';
 import type { ChartTheme, ChartXAxis } from '../shared/charts.ts';
-import { el } from './dom.ts';
+import { el } from '../shared/dom.ts';
 import { buildLayout } from './layout.ts';
 import { MetricCard } from './metricCard.ts';
 import type { MetricCardHost } from './metricCard.ts';

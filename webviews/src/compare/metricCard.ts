@@ -9,7 +9,8 @@ import { formatValue, formatX, MetricChart } from '../shared/charts.ts';
 import type { ChartSeries, ChartTheme, ChartXAxis } from '../shared/charts.ts';
 import { bestRun, metricStats, runTitle } from './model.ts';
 import type { RunStats } from './model.ts';
-import { el } from './dom.ts';
+import { selectControl } from '../shared/controls.ts';
+import { el } from '../shared/dom.ts';
 
 /** What a card needs from the page. */
 export interface MetricCardHost {
@@ -61,23 +62,16 @@ export class MetricCard {
     title.title = metric.key;
 
     const controls = el('div', 'chart-controls');
-    const dirLabel = el('label', 'control');
-    dirLabel.append(el('span', 'control-name', 'Best'));
-    this.#direction = el('select');
-    for (const [value, text] of [
+    const { label: dirLabel, select: direction } = selectControl('Best', [
       ['min', 'lowest'],
       ['max', 'highest'],
-    ] as const) {
-      const option = el('option', undefined, text);
-      option.value = value;
-      this.#direction.append(option);
-    }
+    ]);
+    this.#direction = direction;
     this.#direction.value = host.direction(metric);
     this.#direction.addEventListener('change', () => {
       host.setDirection(metric.key, this.#direction.value === 'max' ? 'max' : 'min');
       this.renderStats();
     });
-    dirLabel.append(this.#direction);
 
     const logLabel = el('label', 'control');
     this.#log = el('input');

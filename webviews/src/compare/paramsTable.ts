@@ -3,7 +3,7 @@
  * value differs from the first run's marked. Names and values are user data: text only.
  */
 import type { CompareParam, CompareRun } from '../../../protocol/src/compare-panel.ts';
-import { el } from './dom.ts';
+import { el } from '../shared/dom.ts';
 import { runTitle, visibleParams } from './model.ts';
 
 /** Renders the table (or an empty-state line) into `container`. */

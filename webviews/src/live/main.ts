@@ -3,7 +3,7 @@
  * the extension forwards live frames. Everything from the extension is validated on arrival and
  * user data (run names, metric keys, errors) is only ever put into the DOM as text.
  */
-import './zodSetup.ts';
+import '../shared/zodSetup.ts';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './live.css';
@@ -11,6 +11,9 @@ import { LiveFromWebview, LivePanelState, LiveToWebview } from '../../../protoco
 import type { LivePanelStatus } from '../../../protocol/src/index.ts';
 import { isEnded, lastValue, LiveStore, Throttle } from './series.ts';
 import type { XAxis } from './series.ts';
+import { formatValue } from '../shared/charts.ts';
+import { selectControl, smoothingControl } from '../shared/controls.ts';
+import { el } from '../shared/dom.ts';
 import { acquirePage, onPageMessage } from '../shared/host.ts';
 
 // Kept in this module's scope: the bundle is an IIFE, so the page's other scripts never see it.
@@ -21,14 +24,7 @@ const restored = LivePanelState.safeParse(page.getState());
 const state: LivePanelState = restored.success ? restored.data : { runs: [], smoothing: 0, xAxis: 'step' };
 const store = new LiveStore();
 
-// --- DOM helpers (text only) ----------------------------------------------------------------------
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (className !== undefined) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
+// --- Theme ----------------------------------------------------------------------------------------
 
 function cssVar(name: string, fallback: string): string {
   const value = getComputedStyle(document.body).getPropertyValue(name).trim();
@@ -85,30 +81,12 @@ const STATUS_WORDS: Record<LivePanelStatus, string> = {
 // --- Layout ---------------------------------------------------------------------------------------
 
 const toolbar = el('div', 'toolbar');
-const smoothingLabel = el('label', 'control');
-smoothingLabel.append(el('span', 'control-name', 'Smoothing'));
-const smoothingInput = el('input');
-smoothingInput.type = 'range';
-smoothingInput.min = '0';
-smoothingInput.max = '0.99';
-smoothingInput.step = '0.01';
-smoothingInput.value = String(state.smoothing);
-const smoothingValue = el('span', 'control-value', state.smoothing.toFixed(2));
-smoothingLabel.append(smoothingInput, smoothingValue);
-
-const axisLabel = el('label', 'control');
-axisLabel.append(el('span', 'control-name', 'X axis'));
-const axisSelect = el('select');
-for (const [value, text] of [
+const { label: smoothingLabel, input: smoothingInput, value: smoothingValue } = smoothingControl(state.smoothing);
+const { label: axisLabel, select: axisSelect } = selectControl('X axis', [
   ['step', 'Step'],
   ['time', 'Wall time'],
-] as const) {
-  const option = el('option', undefined, text);
-  option.value = value;
-  axisSelect.append(option);
-}
+]);
 axisSelect.value = state.xAxis;
-axisLabel.append(axisSelect);
 toolbar.append(smoothingLabel, axisLabel);
 
 const runList = el('ul', 'runs');
@@ -182,12 +160,6 @@ let rebuildAll = true;
 function chartWidth(chart: Chart): number {
   const width = chart.target.clientWidth;
   return width > 0 ? width : 480;
-}
-
-function formatValue(v: number | null): string {
-  if (v === null) return '–';
-  if (Number.isInteger(v)) return String(v);
-  return Math.abs(v) >= 1e5 || Math.abs(v) < 1e-3 ? v.toExponential(3) : v.toPrecision(4);
 }
 
 function plotOptions(width: number, runIds: string[]): uPlot.Options {

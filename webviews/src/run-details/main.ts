@@ -5,7 +5,7 @@
  * its artifacts with a way to the sidebar. Everything from the extension is validated on arrival;
  * run data reaches the DOM as text only.
  */
-import '../live/zodSetup.ts';
+import '../shared/zodSetup.ts';
 import 'uplot/dist/uPlot.min.css';
 import './run-details.css';
 import { RUN_DETAILS_MAX_SERIES_KEYS, RunDetailsFromWebview, RunDetailsToWebview } from '../../../protocol/src/index.ts';
@@ -13,9 +13,10 @@ import type { RunDetails, RunDetailsPanelState, RunDetailsSeries } from '../../.
 import { MetricChart, readChartTheme, seriesColour } from '../shared/charts.ts';
 import type { ChartTheme } from '../shared/charts.ts';
 import { acquirePage, onPageMessage } from '../shared/host.ts';
-import { el } from '../runs-table/cells.ts';
+import { el } from '../shared/dom.ts';
 import { formatDurationMs, formatMetric, formatTime } from '../runs-table/format.ts';
-import { keyValueTable, sortedKeys, userTagKeys } from './sections.ts';
+import { sortedKeys, userTagKeys } from './keys.ts';
+import { columnHeads, keyValueTable } from './sections.ts';
 
 const page = acquirePage<RunDetailsFromWebview>('Run details');
 const post = (message: RunDetailsFromWebview): void => page.post(message);
@@ -145,14 +146,7 @@ function metricsTable(run: RunDetails): HTMLElement {
   const keys = sortedKeys(run.metrics);
   if (keys.length === 0) return el('p', 'muted', 'No metrics logged.');
   const table = el('table', 'metrics');
-  const head = el('tr');
-  for (const [text, cls] of [['Metric', ''], ['Latest', 'numeric'], ['Min', 'numeric'], ['Max', 'numeric'], ['Points', 'numeric'], ['History', 'chart-col']] as const) {
-    const th = el('th', cls || undefined, text);
-    th.scope = 'col';
-    head.append(th);
-  }
-  const thead = el('thead');
-  thead.append(head);
+  const thead = columnHeads([['Metric'], ['Latest', 'numeric'], ['Min', 'numeric'], ['Max', 'numeric'], ['Points', 'numeric'], ['History', 'chart-col']]);
   const tbody = el('tbody');
   for (const key of keys) {
     const tr = el('tr');

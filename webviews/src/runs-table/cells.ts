@@ -5,14 +5,8 @@
  */
 import type { RunsTableRow } from '../../../protocol/src/index.ts';
 import type { PlacedColumn } from './columns.ts';
+import { el } from '../shared/dom.ts';
 import { formatDurationMs, formatMetric, formatTime } from './format.ts';
-
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (className !== undefined) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 const STATUS_WORDS = { running: 'Running', scheduled: 'Scheduled', finished: 'Finished', failed: 'Failed', killed: 'Killed' } as const;
 

@@ -48,10 +48,6 @@ export const ATTRIBUTE_COLUMNS: readonly ColumnDef[] = [
 
 const PREFIX = { param: 'param', metric: 'metric', tag: 'tag' } as const;
 
-export function columnId(column: RunsTableColumn): string {
-  return `${column.kind}:${column.key}`;
-}
-
 /** Hidden unless the user shows them: the end time, and MLflow's and MATIH's own tags. */
 function hiddenByDefault(def: ColumnDef): boolean {
   if (def.id === 'attr:end') return true;

@@ -37,8 +37,3 @@ export function formatMetric(value: number | null | undefined): string {
   if (abs !== 0 && (abs >= 1e6 || abs < 1e-4)) return value.toExponential(3);
   return String(Number(value.toPrecision(4)));
 }
-
-/** `12 345` with the locale's grouping. */
-export function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
-}

@@ -5,7 +5,7 @@
  * file-list selection that opens Compare Runs or Run details. Everything from the extension is
  * validated on arrival; run data is put into the DOM as text only.
  */
-import '../live/zodSetup.ts';
+import '../shared/zodSetup.ts';
 import './runs-table.css';
 import { orderByFor, RunsTableFromWebview, RunsTablePanelState, RunsTableToWebview } from '../../../protocol/src/index.ts';
 import type { RunsTableContext, RunsTableQuery, RunsTableRow } from '../../../protocol/src/index.ts';
@@ -17,7 +17,8 @@ import { Selection } from './selection.ts';
 import { nextSort } from './sort.ts';
 import { pageRows, revealRow, virtualWindow, visibleColumnRange } from './virtual.ts';
 import type { Viewport } from './virtual.ts';
-import { el, renderCell } from './cells.ts';
+import { renderCell } from './cells.ts';
+import { el } from '../shared/dom.ts';
 import { acquirePage, onPageMessage } from '../shared/host.ts';
 
 // Kept in this module's scope: the bundle is an IIFE, so the page's other scripts never see it.

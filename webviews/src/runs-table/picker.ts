@@ -4,7 +4,7 @@
  * scrolls sideways), and a search box for experiments with hundreds of keys. Keys are user data,
  * so labels are text nodes. Escape or a click outside closes it and gives focus back.
  */
-import { el } from './cells.ts';
+import { el } from '../shared/dom.ts';
 import type { ColumnDef, ColumnModel } from './columns.ts';
 import { MAX_PINNED } from './columns.ts';
 

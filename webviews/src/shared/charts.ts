@@ -15,7 +15,8 @@
  * Everything user-provided (labels) reaches the DOM as text: uPlot's legend sets `textContent`.
  */
 import uPlot from 'uplot';
-import { align, ema } from '../live/series.ts';
+import { align, ema } from './chartData.ts';
+import type { Table } from './chartData.ts';
 
 /** `[step, value (null for NaN), timestamp epoch ms]`, as `Inspect.series` answers. */
 export type ChartPoint = readonly [step: number, value: number | null, timestamp: number];
@@ -153,14 +154,11 @@ export function nearestValue(column: ArrayLike<number | null | undefined>, index
   return null;
 }
 
-/** A uPlot table: the union of x values, then one y column per series. */
-export type ChartTable = [number[], ...(number | null)[][]];
-
 /**
  * The table uPlot draws: every series placed on its x axis, smoothed, and on a log scale with
  * non-positive values dropped (a logarithm has none). Pure, so it is tested without a DOM.
  */
-export function buildTable(series: readonly ChartSeries[], settings: ChartSettings): ChartTable {
+export function buildTable(series: readonly ChartSeries[], settings: ChartSettings): Table {
   if (series.length === 0) return [[]];
   const columns = series.map((s) => {
     // Sorted by x: wall time can disagree with step order; the chart draws left to right.
@@ -173,7 +171,7 @@ export function buildTable(series: readonly ChartSeries[], settings: ChartSettin
     if (settings.logScale) for (let i = 0; i < ys.length; i++) if (!(ys[i]! > 0)) ys[i] = null;
     return { xs: rows.map((r) => r[0]), ys };
   });
-  return align(columns) as ChartTable;
+  return align(columns);
 }
 
 const DEFAULT_HEIGHT = 220;

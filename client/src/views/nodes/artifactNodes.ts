@@ -40,6 +40,11 @@ function idBase(runNode: RunNode, model: LoggedModelSummaryView | undefined): st
   return model === undefined ? `${runNode.id}/artifacts` : `${runNode.id}/models/${model.id}`;
 }
 
+/** What the daemon's `Artifacts.*` requests name for `path` of the run (or of its `model`). */
+function artifactRef(runNode: RunNode, path: string, model: LoggedModelSummaryView | undefined): ArtifactRef {
+  return { tenant: runNode.tenant, runId: runNode.run.id, path, ...(model ? { modelId: model.id } : {}) };
+}
+
 /**
  * A folder of a run's artifacts; the run's root ("Artifacts") is one with path ''. With `model`,
  * a folder of that logged model's files, its root named as the model.
@@ -59,7 +64,7 @@ export class ArtifactFolderNode extends TreeNode implements ArtifactNodeBase {
   }
 
   get ref(): ArtifactRef {
-    return { tenant: this.runNode.tenant, runId: this.runNode.run.id, path: this.path, ...(this.model ? { modelId: this.model.id } : {}) };
+    return artifactRef(this.runNode, this.path, this.model);
   }
 
   get isRoot(): boolean {
@@ -151,7 +156,7 @@ export class ArtifactFileNode extends TreeNode implements ArtifactNodeBase {
   }
 
   get ref(): ArtifactRef {
-    return { tenant: this.runNode.tenant, runId: this.runNode.run.id, path: this.entry.path, ...(this.model ? { modelId: this.model.id } : {}) };
+    return artifactRef(this.runNode, this.entry.path, this.model);
   }
 
   get id(): string {

@@ -13,9 +13,10 @@
  * back to one streamed PUT / GET, as it does with any store that has no multipart support.
  */
 import type { ArtifactEntry } from '../../artifacts/store.ts';
+import { declaredLength } from '../../http/body.ts';
 import { HttpError } from '../../http/errors.ts';
 import type { Handler, HandlerResult, RequestContext, Router } from '../../http/router.ts';
-import { attachmentDisposition } from '../../services/artifact-content-type.ts';
+import { downloadHeaders } from '../../services/artifact-content-type.ts';
 import { type ArtifactFile, type ArtifactOwner, type ArtifactService, ArtifactTooLargeError } from '../../services/artifacts.ts';
 import type { TenantRegistry } from '../../tenancy/tenant-registry.ts';
 import type { TrackingBackend } from '../../tracking/backend.ts';
@@ -50,12 +51,7 @@ function fileAnswer(file: ArtifactFile): HandlerResult {
   return {
     status: 200,
     body: file.body,
-    headers: {
-      'Content-Type': file.contentType,
-      'Content-Disposition': attachmentDisposition(file.path),
-      'Content-Security-Policy': "default-src 'none'; sandbox",
-      ...(file.size !== undefined ? { 'Content-Length': String(file.size) } : {}),
-    },
+    headers: downloadHeaders(file),
   };
 }
 
@@ -122,11 +118,6 @@ function mlflowError(err: unknown): HandlerResult {
   throw err;
 }
 
-function declaredLength(ctx: RequestContext): number | undefined {
-  const header = ctx.headers['content-length'];
-  return typeof header === 'string' && header !== '' ? Number(header) : undefined;
-}
-
 /** Mounts the artifact proxy and `/get-artifact` under `/api`, `/ajax-api` and `/tenants/{tenant}`. */
 export function mountArtifactRoutes(router: Router, deps: ArtifactApiDeps): void {
   const list = proxyHandler(deps, async (ctx, scope, ids, svc) => {
@@ -142,7 +133,7 @@ export function mountArtifactRoutes(router: Router, deps: ArtifactApiDeps): void
   });
   const upload = proxyHandler(deps, async (ctx, scope, ids, svc) => {
     const { owner, path } = ownerOf(ctx.params.path ?? '', ids);
-    await svc.writeOf(scope, owner, path, ctx.stream(), { size: declaredLength(ctx), signal: ctx.signal });
+    await svc.writeOf(scope, owner, path, ctx.stream(), { size: declaredLength(ctx.headers), signal: ctx.signal });
     return { status: 200, body: {} };
   });
   const remove = proxyHandler(deps, async (ctx, scope, ids, svc) => {

@@ -6,8 +6,9 @@
  * S3, an MLflow server's artifact proxy).
  */
 import { z } from 'zod';
+import { declaredLength } from '../../http/body.ts';
 import { HttpError } from '../../http/errors.ts';
-import { attachmentDisposition } from '../../services/artifact-content-type.ts';
+import { downloadHeaders } from '../../services/artifact-content-type.ts';
 import { type ArtifactService, ArtifactTooLargeError } from '../../services/artifacts.ts';
 import { type ApiRoute, Reply, type V1Deps, route } from './route-kit.ts';
 
@@ -39,11 +40,6 @@ export const ArtifactWritten = z.object({
 function service(deps: V1Deps): ArtifactService {
   if (!deps.artifacts) throw new HttpError(501, 'not_implemented', 'This daemon serves no artifacts');
   return deps.artifacts;
-}
-
-/** The declared length of an upload, when there is one (Node has already refused a malformed one). */
-function declaredLength(header: string | string[] | undefined): number | undefined {
-  return typeof header === 'string' && header !== '' ? Number(header) : undefined;
 }
 
 /** 413 for an upload over the limit, whichever layer noticed; everything else as it came. */
@@ -86,13 +82,7 @@ export const artifactRoutes: ApiRoute[] = [
       return new Reply({
         status: 200,
         body: file.body,
-        headers: {
-          'Content-Type': file.contentType,
-          'Content-Disposition': attachmentDisposition(file.path),
-          // A file a script wrote may be HTML; it must never run as a page of this origin.
-          'Content-Security-Policy': "default-src 'none'; sandbox",
-          ...(file.size !== undefined ? { 'Content-Length': String(file.size) } : {}),
-        },
+        headers: downloadHeaders(file),
       });
     },
   }),
@@ -107,7 +97,7 @@ export const artifactRoutes: ApiRoute[] = [
     status: 201,
     async handle({ scope, params, request }, deps) {
       const runId = params.run_id!;
-      const size = declaredLength(request.headers['content-length']);
+      const size = declaredLength(request.headers);
       const written = await service(deps)
         .write(scope, runId, params.path!, request.stream(), { size, signal: request.signal })
         .catch(tooLargeAs413);

@@ -12,10 +12,10 @@ import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:pat
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ARTIFACT_TRANSFER_MAX_FILES, type ArtifactTransferView } from '../../../../protocol/src/index.ts';
-import { joinArtifactPath, safeArtifactPath } from '../../artifacts/path-safety.ts';
-import { ArtifactNotFoundError, ArtifactPathError } from '../../artifacts/store.ts';
+import { joinArtifactPath } from '../../artifacts/path-safety.ts';
 import type { ArtifactDownload, ArtifactEntry, ArtifactWriteOptions } from '../../artifacts/store.ts';
 import { ByteCounter } from '../../artifacts/transfer.ts';
+import { notFound, validArtifactPath } from '../../services/artifacts.ts';
 import { TrackingError, invalid } from '../../tracking/errors.ts';
 
 /** One run's artifacts, tenancy already checked: what the transfers need from the service. */
@@ -52,7 +52,7 @@ export async function downloadArtifacts(
   signal: AbortSignal,
   progress: TransferProgress,
 ): Promise<ArtifactTransferView> {
-  const path = safeArtifactPath(rawPath);
+  const path = validArtifactPath(rawPath);
   const files = await planDownload(run, path);
   const single = files.length === 1 && files[0]!.rel === '';
   const root = resolve(destination);
@@ -94,7 +94,7 @@ async function planDownload(run: RunArtifacts, path: string): Promise<PlannedFil
     const slash = path.lastIndexOf('/');
     const parent = slash < 0 ? '' : path.slice(0, slash);
     const entry = (await run.list(parent)).find((e) => e.path === path);
-    if (entry === undefined) throw new TrackingError('RESOURCE_DOES_NOT_EXIST', new ArtifactNotFoundError(path).message, 'path');
+    if (entry === undefined) throw notFound(path);
     if (!entry.isDir) return [{ path, rel: '', size: entry.size }];
   }
   const files: PlannedFile[] = [];
@@ -140,14 +140,14 @@ export async function uploadArtifacts(
   signal: AbortSignal,
   progress: TransferProgress,
 ): Promise<ArtifactTransferView> {
-  const destination = checked(rawDestination, 'destination');
+  const destination = validArtifactPath(rawDestination, 'destination');
   const info = await stat(source).catch((err: unknown) => {
     throw isLocalFsError(err) && err.code === 'ENOENT' ? invalid(`there is no file or folder at ${source}`, 'source') : localError(err, source, 'source');
   });
   let files: { local: string; path: string; size: number }[];
   if (info.isFile()) {
     // A folder as destination (or the root) receives the file under its own name.
-    const path = destination === '' || rawDestination.endsWith('/') ? joinArtifactPath(destination, checked(basename(source), 'source')) : destination;
+    const path = destination === '' || rawDestination.endsWith('/') ? joinArtifactPath(destination, validArtifactPath(basename(source), 'source')) : destination;
     files = [{ local: source, path, size: info.size }];
   } else if (info.isDirectory()) {
     files = (await walkLocal(source)).map((f) => ({ local: f.local, path: joinArtifactPath(destination, f.rel), size: f.size }));
@@ -192,7 +192,7 @@ async function walkLocal(root: string): Promise<{ local: string; rel: string; si
       if (entry.isDirectory()) {
         await walk(local, entryRel);
       } else if (entry.isFile()) {
-        out.push({ local, rel: checked(entryRel, 'source'), size: (await stat(local)).size });
+        out.push({ local, rel: validArtifactPath(entryRel, 'source'), size: (await stat(local)).size });
         if (out.length > ARTIFACT_TRANSFER_MAX_FILES) {
           throw invalid(`${root} holds more than ${ARTIFACT_TRANSFER_MAX_FILES} files; upload a folder inside it`, 'source');
         }
@@ -201,16 +201,6 @@ async function walkLocal(root: string): Promise<{ local: string; rel: string; si
   };
   await walk(root, '');
   return out;
-}
-
-/** An artifact path through the one path-safety check, its refusal naming `field`. */
-function checked(path: string, field: string): string {
-  try {
-    return safeArtifactPath(path);
-  } catch (err) {
-    if (err instanceof ArtifactPathError) throw invalid(err.message, field);
-    throw err;
-  }
 }
 
 function assertInside(root: string, target: string): void {

@@ -56,7 +56,7 @@ export function registerLiveRequests(requests: Requests, session: DaemonSession,
       // All or nothing; another tenant's run fails exactly like a missing one (TenantScope).
       for (const runId of runIds) await scope.getRun(runId);
       const sub = current();
-      const adding = runIds.filter((id) => !sub.watches.has(`${p.tenant}\0${id}`)).length;
+      const adding = runIds.filter((id) => !sub.isWatching(p.tenant, id)).length;
       if (sub.runCount + adding > MAX_RUNS) {
         throw new TrackingError('INVALID_PARAMETER_VALUE', `At most ${MAX_RUNS} runs can be watched at once; unsubscribe some first`, 'runIds');
       }

@@ -25,6 +25,12 @@ import type { RunTable } from './runs.ts';
 
 /** Points the cache holds at most (24 bytes each: about 100 MiB). */
 export const CACHED_POINTS = 4_500_000;
+/**
+ * What an entry costs beyond its points, in points (~200 bytes: the Map entry, its key, three
+ * typed-array headers). Without it empty histories (keys a run never logged) would cost nothing
+ * and could pile up without bound.
+ */
+const ENTRY_COST = 8;
 
 interface Entry {
   runId: string;
@@ -37,6 +43,8 @@ export class MetricRangeReader {
   private readonly capacity: number;
   /** Whole histories in axis order by `run \0 key \0 axis`; Map order is least recently used first. */
   private readonly cache = new Map<string, Entry>();
+  /** The cache's ids per run, so a log-batch (the ingestion hot path) drops its run's without a scan. */
+  private readonly idsByRun = new Map<string, Set<string>>();
   private cachedPoints = 0;
   private dataVersion: number | undefined;
 
@@ -67,9 +75,9 @@ export class MetricRangeReader {
 
   /** Forgets a run's histories; called after every write of its metrics through this connection. */
   invalidateRun(runId: string): void {
-    for (const [id, entry] of this.cache) {
-      if (entry.runId === runId) this.forget(id, entry);
-    }
+    const ids = this.idsByRun.get(runId);
+    if (!ids) return;
+    for (const id of [...ids]) this.forget(id, this.cache.get(id)!);
   }
 
   private select(runId: string, key: string, range: MetricRangeInput): MetricColumns {
@@ -95,19 +103,25 @@ export class MetricRangeReader {
   }
 
   private remember(id: string, runId: string, columns: MetricColumns): void {
-    const size = columns.steps.length;
+    const size = cost(columns);
     if (size > this.capacity) return;
     for (const [oldId, entry] of this.cache) {
       if (this.cachedPoints + size <= this.capacity) break;
       this.forget(oldId, entry);
     }
     this.cache.set(id, { runId, columns });
+    const ids = this.idsByRun.get(runId);
+    if (ids) ids.add(id);
+    else this.idsByRun.set(runId, new Set([id]));
     this.cachedPoints += size;
   }
 
   private forget(id: string, entry: Entry): void {
     this.cache.delete(id);
-    this.cachedPoints -= entry.columns.steps.length;
+    const ids = this.idsByRun.get(entry.runId)!;
+    ids.delete(id);
+    if (ids.size === 0) this.idsByRun.delete(entry.runId);
+    this.cachedPoints -= cost(entry.columns);
   }
 
   /** Empties the cache when another connection committed since the last look. */
@@ -115,8 +129,13 @@ export class MetricRangeReader {
     const { data_version: version } = this.db.stmt('PRAGMA data_version').get() as { data_version: number };
     if (this.dataVersion !== undefined && version !== this.dataVersion) {
       this.cache.clear();
+      this.idsByRun.clear();
       this.cachedPoints = 0;
     }
     this.dataVersion = version;
   }
+}
+
+function cost(columns: MetricColumns): number {
+  return columns.steps.length + ENTRY_COST;
 }

@@ -1,4 +1,4 @@
-/** DOM helpers of the Compare Runs page: elements with text content only, never HTML. */
+/** The panel pages' one DOM helper: elements with text content only, never HTML (user data goes in as text). */
 
 export function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
